@@ -1,0 +1,183 @@
+"""Dates as the corpus writes them → (New Style date, Old Style date, precision).
+
+Russia used the Julian calendar until 31 January 1918 (Julian), the next day being
+14 February 1918 (Gregorian). Texts of the period give Old Style dates, often with the New
+Style in brackets: ``October 26 (November 8), 1917``, ``November 9 (22), 1917``,
+``25 October (7 November) 1917``, ``2(15) November``. The New Style date always goes in the
+date column; the Julian one in ``*_old_style``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from convertdate import julian
+
+MONTHS = {
+    m.lower(): i
+    for i, names in enumerate(
+        [
+            ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"),
+            ("May",), ("June", "Jun"), ("July", "Jul"), ("August", "Aug"),
+            ("September", "Sep", "Sept"), ("October", "Oct"), ("November", "Nov"),
+            ("December", "Dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+
+JULIAN_LAST = dt.date(1918, 1, 31)  # last Julian day in Russia (Julian reckoning)
+
+
+def julian_to_gregorian(d: dt.date) -> dt.date:
+    """Convert a Julian calendar date to the Gregorian (proleptic) date."""
+    y, m, day = julian.to_gregorian(d.year, d.month, d.day)
+    return dt.date(y, m, day)
+
+
+def gregorian_to_julian(d: dt.date) -> dt.date:
+    y, m, day = julian.from_gregorian(d.year, d.month, d.day)
+    return dt.date(y, m, day)
+
+
+def safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def julian_safe(y: int, m: int, d: int) -> dt.date | None:
+    """A Julian (y, m, d) as a Gregorian date; also valid for Julian-only days (Feb 29, 1900)."""
+    try:
+        gy, gm, gd = julian.to_gregorian(y, m, d)
+        return dt.date(gy, gm, gd)
+    except (ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    date: dt.date  # New Style (Gregorian); first day for month/year precision
+    precision: str  # day / month / year
+    old_style: dt.date | None = None  # the Julian date as written, if given
+    text: str = ""
+    start: int = 0  # span of the date in the input string
+    end: int = 0
+
+
+def _pair(old_d, old_m, new_d, new_m, year, text, start, end, year_new=None) -> ParsedDate | None:
+    """An Old Style (Julian) day/month with its New Style day/month."""
+    new_y = year_new or year
+    old_y = year
+    if year_new is None and new_m < old_m:  # December 23 (January 5), 1918 style ambiguity
+        old_y = year - 1 if new_m == 1 and old_m == 12 else year
+    new = safe_date(new_y, new_m, new_d)
+    if new is None:
+        return None
+    old = _julian_as_date(old_y, old_m, old_d)
+    return ParsedDate(new, "day", old, text, start, end)
+
+
+def _julian_as_date(y: int, m: int, d: int) -> dt.date | None:
+    return safe_date(y, m, d)
+
+
+_YEAR = r"(1[6-9]\d\d|20\d\d)"
+_PATTERNS = [
+    # October 26 (November 8), 1917
+    ("md_md_y", re.compile(rf"\b({MONTH})\s+(\d{{1,2}})\s*\(\s*({MONTH})\s+(\d{{1,2}})\s*\)\s*,?\s*{_YEAR}\b")),
+    # November 9 (22), 1917
+    ("md_d_y", re.compile(rf"\b({MONTH})\s+(\d{{1,2}})\s*\(\s*(\d{{1,2}})\s*\)\s*,?\s*{_YEAR}\b")),
+    # 25 October (7 November) 1917 / 23 December 1917 (5 January 1918)
+    ("dm_dm_y", re.compile(rf"\b(\d{{1,2}})\s+({MONTH})\s*(?:{_YEAR}\s*)?\(\s*(\d{{1,2}})\s+({MONTH})\s*(?:{_YEAR})?\s*\)\s*,?\s*(?:{_YEAR})?")),
+    # 2(15) November 1917
+    ("d_d_m_y", re.compile(rf"\b(\d{{1,2}})\s*\(\s*(\d{{1,2}})\s*\)\s*({MONTH})\s*,?\s*(?:{_YEAR})?")),
+    # April 24, 1922 / April 24 1922
+    ("md_y", re.compile(rf"\b({MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*{_YEAR}\b")),
+    # 24 April 1922 / 24th April, 1922
+    ("dm_y", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH})\s*,?\s*{_YEAR}\b")),
+    # March 1919
+    ("m_y", re.compile(rf"\b({MONTH})\s*,?\s+{_YEAR}\b")),
+]
+
+
+def _month(s: str) -> int:
+    return MONTHS[s.rstrip(".").lower()]
+
+
+def _from_match(kind: str, m: re.Match, default_year: int | None) -> ParsedDate | None:
+    g = m.groups()
+    text, s, e = m.group(0).strip(), m.start(), m.start() + len(m.group(0).rstrip(" ,"))
+    if kind == "md_md_y":
+        return _pair(int(g[1]), _month(g[0]), int(g[3]), _month(g[2]), int(g[4]), text, s, e)
+    if kind == "md_d_y":
+        old_d, new_d, mon = int(g[1]), int(g[2]), _month(g[0])
+        new_m = mon if new_d > old_d else mon % 12 + 1
+        year = int(g[3])
+        return _pair(old_d, mon, new_d, new_m, year, text, s, e,
+                     year_new=year + 1 if new_m < mon else None)
+    if kind == "dm_dm_y":
+        old_d, old_m, y1, new_d, new_m, y2, y3 = int(g[0]), _month(g[1]), g[2], int(g[3]), _month(g[4]), g[5], g[6]
+        year = int(y1 or y3 or y2 or 0) or default_year
+        if year is None:
+            return None
+        year_new = int(y2) if y2 else (year + 1 if (new_m < old_m) else None)
+        return _pair(old_d, old_m, new_d, new_m, year, text, s, e, year_new=year_new)
+    if kind == "d_d_m_y":
+        old_d, new_d, mon = int(g[0]), int(g[1]), _month(g[2])
+        year = int(g[3]) if g[3] else default_year
+        if year is None:
+            return None
+        new_m = mon if new_d > old_d else mon % 12 + 1
+        # the month written is the Old Style one when new day < old day
+        if new_d < old_d:
+            return _pair(old_d, mon, new_d, new_m, year, text, s, e,
+                         year_new=year + 1 if new_m < mon else None)
+        return _pair(old_d, mon, new_d, mon, year, text, s, e)
+    if kind == "md_y":
+        d = safe_date(int(g[2]), _month(g[0]), int(g[1]))
+        return ParsedDate(d, "day", None, text, s, e) if d else None
+    if kind == "dm_y":
+        d = safe_date(int(g[2]), _month(g[1]), int(g[0]))
+        return ParsedDate(d, "day", None, text, s, e) if d else None
+    if kind == "m_y":
+        return ParsedDate(dt.date(int(g[1]), _month(g[0]), 1), "month", None, text, s, e)
+    return None
+
+
+def find_dates(s: str, default_year: int | None = None) -> list[ParsedDate]:
+    """Every date in ``s``, leftmost first, longest form preferred at each place."""
+    found: list[ParsedDate] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(s):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            pd = _from_match(kind, m, default_year)
+            if pd is not None:
+                found.append(pd)
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda p: p.start)
+
+
+def parse_date(s: str, default_year: int | None = None) -> ParsedDate | None:
+    """The first date in ``s`` (see ``find_dates``), or a bare year (precision ``year``)."""
+    dates = find_dates(s, default_year)
+    if dates:
+        return dates[0]
+    m = re.search(rf"\b{_YEAR}\b", s)
+    if m:
+        return ParsedDate(dt.date(int(m.group(1)), 1, 1), "year", None, m.group(0), m.start(), m.end())
+    return None
+
+
+def old_style_to_new(d: dt.date) -> dt.date:
+    """A Russian date given only in Old Style (before 14 Feb 1918 NS) → New Style."""
+    if d <= JULIAN_LAST:
+        return julian_to_gregorian(d)
+    return d

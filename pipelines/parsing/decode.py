@@ -1,0 +1,81 @@
+"""Raw bytes → text, or a clear reason to reject the file.
+
+UTF-8 (with or without BOM) and UTF-16/32 with a BOM are decoded directly; anything else is
+left to ``charset-normalizer`` (a maintained detector: guessing legacy code pages such as
+cp1251 or latin-1 by hand is a losing game). Mojibake (UTF-8 read once as cp1252) is repaired.
+The decoded text is what every offset in the dataset points into.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+
+class Rejected(Exception):
+    """The file cannot become text; the message is the ``reject_reason``."""
+
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    sample = text[:65536]
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\ufffd")
+    return bad / len(sample) > 0.01
+
+
+def _fix_mojibake(text: str) -> str:
+    """Undo one round of UTF-8 bytes decoded as cp1252 (``â€™`` → ``’``) when that is
+    exactly what happened; otherwise return the text unchanged."""
+    if not any(s in text for s in ("â€", "Ã", "Ð", "Ñ")):
+        return text
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return fixed
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """→ (text, encoding name). Raises ``Rejected`` with a reason a person can act on."""
+    if not data.strip():
+        raise Rejected("empty file (no text)")
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise Rejected(f"damaged {enc} text: {e.reason} at byte {e.start}") from None
+            if text.startswith("\ufeff"):
+                text = text[1:]
+            return _checked(text), enc.replace("-sig", "")
+    if b"\x00" in data[:4096] and data.count(b"\x00") > len(data) // 4:
+        raise Rejected("binary file (many NUL bytes, no byte-order mark)")
+    try:
+        text = data.decode("utf-8")
+        fixed = _fix_mojibake(text)
+        return _checked(fixed), "utf-8" if fixed == text else "utf-8 (mojibake repaired)"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # lazy: only non-UTF-8 files need it
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise Rejected("binary file or unknown encoding (no character set fits)")
+    return _checked(str(best)), best.encoding.replace("_", "-")
+
+
+def _checked(text: str) -> str:
+    if _looks_binary(text):
+        raise Rejected("binary content (control characters in the text)")
+    if not text.strip():
+        raise Rejected("empty file (only whitespace)")
+    return text

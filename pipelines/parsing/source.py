@@ -1,0 +1,65 @@
+"""One raw file → the rows of every per-source table (pure: bytes in, rows out)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pipelines.parsing.assemble import assemble
+from pipelines.parsing.decode import Rejected, decode
+from pipelines.parsing.detect import detect_format
+from pipelines.parsing.formats import parser_for
+
+PER_SOURCE = ("documents", "paragraphs", "citations", "events", "discarded_text")
+
+
+def source_id_for(path: str) -> str:
+    """The raw file's name without extension, lower-cased, reduced to ``[a-z0-9_-]``."""
+    stem = PurePosixPath(path).name
+    if "." in stem.lstrip("."):
+        stem = stem[: stem.rindex(".")]
+    sid = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_")
+    return sid or "source"
+
+
+@dataclass
+class SourceResult:
+    source: dict
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in PER_SOURCE})
+    text: str | None = None
+    format_evidence: str | None = None
+
+
+def process_source(data: bytes, path: str, source_id: str, parser_version: str) -> SourceResult:
+    """Decode, detect the layout, parse and assemble. A file that cannot be text becomes a
+    ``rejected`` sources row with its reason; a parser failure likewise (never a crash)."""
+    row = {
+        "source_id": source_id,
+        "path": path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "n_bytes": len(data),
+        "encoding": None,
+        "format": None,
+        "title": None,
+        "status": "rejected",
+        "reject_reason": None,
+        "parser_version": parser_version,
+    }
+    try:
+        text, encoding = decode(data)
+    except Rejected as e:
+        row["reject_reason"] = str(e)
+        return SourceResult(row)
+    fmt, evidence = detect_format(text)
+    row.update(encoding=encoding, format=fmt)
+    try:
+        parsed = parser_for(fmt)(text)
+        tables = assemble(source_id, text, parsed)
+    except Exception as e:  # a parser bug must not take the build down: quarantine the file
+        row["reject_reason"] = f"parser error ({fmt}): {type(e).__name__}: {e}"
+        row["encoding"] = encoding
+        return SourceResult(row, text=text, format_evidence=evidence)
+    row.update(status="ok", title=parsed.title)
+    return SourceResult(row, tables, text, evidence)

@@ -1,0 +1,269 @@
+"""Text primitives shared by every layout: raw lines with offsets, character normalisation,
+re-joining broken words, undoing line wrapping, and footnote-marker sentinels.
+
+All functions are pure (strings in, strings out) and know nothing of any one source file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+# --- raw lines ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One raw line: 1-based ``number``; ``start``/``end`` offsets of its text (no newline)."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    def span(self) -> tuple[int, int]:
+        """Offsets of the line's non-whitespace text (start == end for a blank line)."""
+        lead = len(self.text) - len(self.text.lstrip())
+        trail = len(self.text.rstrip())
+        if trail <= lead:
+            return self.start, self.start
+        return self.start + lead, self.start + trail
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split on ``\\n`` (a ``\\r`` before it stays in the line as whitespace)."""
+    lines, pos = [], 0
+    for number, chunk in enumerate(text.split("\n"), start=1):
+        lines.append(Line(number, pos, pos + len(chunk), chunk))
+        pos += len(chunk) + 1
+    return lines
+
+
+def line_blocks(lines: list[Line]) -> list[list[Line]]:
+    """Group consecutive non-blank lines into blocks separated by blank lines."""
+    blocks, cur = [], []
+    for ln in lines:
+        if ln.blank:
+            if cur:
+                blocks.append(cur)
+                cur = []
+        else:
+            cur.append(ln)
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+# --- characters --------------------------------------------------------------------------
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u02b9": "'",  # modifier letter prime
+        "\u02bc": "'",  # modifier letter apostrophe
+        "\u02ba": '"',  # modifier letter double prime
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u00a0": " ",  # no-break space
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+        "\t": " ",
+        "\r": " ",
+    }
+)
+_SPACES = re.compile(r"[ ]{2,}")
+
+
+def normalize_chars(s: str) -> str:
+    """NFC, unusual characters mapped to plain ones, soft hyphens and zero-widths removed."""
+    return unicodedata.normalize("NFC", s).translate(_CHAR_MAP)
+
+
+def collapse_spaces(s: str) -> str:
+    return _SPACES.sub(" ", s).strip()
+
+
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,2})(?=\S)(.+?)(?<=\S)\1")
+_STRAY_STARS = re.compile(r"(?<!\S)\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?!\S)")
+
+
+def strip_markdown(s: str) -> str:
+    """Remove Markdown emphasis (``*x*``, ``**x**``, ``_x_``) keeping the words.
+
+    A lone ``*`` glued to a word (a footnote mark) is left alone unless it pairs up."""
+    prev = None
+    while prev != s:
+        prev, s = s, _EMPHASIS.sub(r"\2", s)
+    return s
+
+
+def clean(s: str) -> str:
+    """The standard cleaning of a piece of text: normalise characters, collapse spaces."""
+    return collapse_spaces(normalize_chars(s))
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def n_words(s: str) -> int:
+    return len(_WORD.findall(s))
+
+
+# --- vocabulary and broken words ---------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:-[A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+
+
+class Vocabulary:
+    """Word counts of a text, used to decide how to re-join a word broken across lines.
+
+    Only words standing whole inside a line are counted (a fragment at a line end is not
+    evidence). Lookups are case-insensitive."""
+
+    def __init__(self, counts: Counter):
+        self.counts = counts
+
+    @classmethod
+    def from_text(cls, text: str) -> Vocabulary:
+        counts: Counter = Counter()
+        for line in text.split("\n"):
+            toks = _TOKEN.findall(normalize_chars(line))
+            # drop the last token (may be the first half of a broken word) and the first
+            # (may be the second half)
+            for tok in toks[1:-1]:
+                counts[tok.lower()] += 1
+        return cls(counts)
+
+    def count(self, word: str) -> int:
+        return self.counts.get(word.lower(), 0)
+
+    def __contains__(self, word: str) -> bool:
+        return self.count(word) > 0
+
+
+def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
+    """Re-join ``left`` (end of a line) and ``right`` (start of the next).
+
+    ``hyphen``: the line ended with a hyphen. Returns the joined text, keeping the hyphen when
+    the hyphenated form is a real compound (``Anglo-French-`` + ``American``, or a form the
+    vocabulary knows with its hyphen, ``counter-revolution``)."""
+    lw = _TOKEN.findall(left)
+    rw = _TOKEN.findall(right)
+    if not lw or not rw:
+        return left + ("-" if hyphen else "") + right
+    a, b = lw[-1], rw[0]
+    a_last = a.split("-")[-1]
+    solid = (a_last + b).lower()
+    hyph = f"{a_last}-{b}".lower()
+    if b[0].isupper() and hyphen:
+        return left + "-" + right  # Anglo-French-/American, Brest-/Litovsk
+    if vocab.count(hyph) > vocab.count(solid):
+        return left + "-" + right
+    return left + right
+
+
+_BROKEN_IN_LINE = re.compile(r"\b([A-Za-z]+)- ([a-z]+)\b")
+
+
+def repair_inline_breaks(s: str, vocab: Vocabulary) -> str:
+    """``Ag- gression`` (a line-break hyphen left inside a line) → ``Aggression`` when the
+    vocabulary knows the solid word; ``pro- and anti-`` stays."""
+
+    def fix(m: re.Match) -> str:
+        solid = m.group(1) + m.group(2)
+        if vocab.count(solid) > 0 and vocab.count(m.group(1) + "-" + m.group(2)) <= vocab.count(solid):
+            return solid
+        return m.group(0)
+
+    return _BROKEN_IN_LINE.sub(fix, s)
+
+
+_ENDS_WORD = re.compile(r"[A-Za-zÀ-ÿ]$")
+_STARTS_WORD = re.compile(r"^[a-zà-ÿ]")
+
+
+def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bool = False) -> str:
+    """Undo line wrapping: join raw line pieces into one clean string.
+
+    - a line ending in ``-`` followed by a lower-case word start is a broken word
+      (see ``join_broken``);
+    - with ``glue_unspaced`` (layouts where wrapped lines keep a trailing space, so a line
+      ending flush on a letter with the next starting flush on a lower-case letter is a
+      word broken by OCR that lost its hyphen: ``es``/``sential``), such pairs are joined;
+    - everything else is joined with one space.
+    The result is normalised with ``clean``."""
+    vocab = vocab or Vocabulary(Counter())
+    out = ""
+    for i, raw in enumerate(pieces):
+        piece = normalize_chars(raw)
+        if i == 0 or not out:
+            out = piece
+            continue
+        prev_raw = pieces[i - 1]
+        left = out.rstrip()
+        right = piece.lstrip()
+        if not right:
+            continue
+        if left.endswith("-") and not left.endswith("--") and _STARTS_WORD.match(right) and re.search(r"[A-Za-zÀ-ÿ]-$", left):
+            out = join_broken(left[:-1], right, vocab, hyphen=True)
+        elif (
+            glue_unspaced
+            and _ENDS_WORD.search(prev_raw)
+            and not prev_raw.endswith((" ", "\t"))
+            and not raw.startswith((" ", "\t"))
+            and _STARTS_WORD.match(right)
+            and _glue_plausible(left, right, vocab)
+        ):
+            out = join_broken(left, right, vocab, hyphen=False)
+        else:
+            out = left + " " + right
+    return collapse_spaces(out)
+
+
+def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
+    """For an unspaced line end: join unless both halves are common words and the solid
+    form is unknown (then the space was merely lost)."""
+    a = _TOKEN.findall(left)[-1].split("-")[-1]
+    b = _TOKEN.findall(right)[0].split("-")[0]
+    solid = a + b
+    if solid.lower() in vocab or f"{a}-{b}".lower() in vocab:
+        return True
+    return not (vocab.count(a) >= 2 and vocab.count(b) >= 2)
+
+
+# --- footnote-marker sentinels -----------------------------------------------------------
+
+MARK = "\ue000"  # placed in raw pieces where a marker stood; survives reflow and clean
+_MARK_RE = re.compile(r"\s*" + MARK)
+
+
+def take_marks(s: str) -> tuple[str, list[int]]:
+    """Remove marker sentinels (and the spaces before them) from clean text.
+
+    Returns the text and, for each sentinel in order, its offset in the returned text."""
+    out, offsets, length, pos = [], [], 0, 0
+    for m in _MARK_RE.finditer(s):
+        chunk = s[pos : m.start()]
+        out.append(chunk)
+        length += len(chunk)
+        offsets.append(length)
+        pos = m.end()
+    out.append(s[pos:])
+    return "".join(out), offsets
