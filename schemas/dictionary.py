@@ -44,7 +44,7 @@ def render() -> str:
             meaning = field.description or ""
             if col in enums:
                 meaning += " — one of: " + ", ".join(f"`{v}`" for v in enums[col])
-            out.append(f"| {col} | {type_label(field.annotation)} | {nullable} | {meaning} |")
+            out.append(f"| {col} | {type_label(field)} | {nullable} | {meaning} |")
         out.append("")
     out.append(RULES)
     return "\n".join(out)

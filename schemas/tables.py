@@ -313,11 +313,20 @@ def arrow_type(annotation) -> pa.DataType:
     raise TypeError(f"no Arrow type for {annotation!r}")
 
 
+def field_arrow_type(field) -> pa.DataType:
+    """Arrow type of a pydantic field (pydantic moves top-level ``Annotated`` metadata into
+    ``field.metadata``)."""
+    for m in field.metadata:
+        if isinstance(m, Arrow):
+            return m.type
+    return arrow_type(field.annotation)
+
+
 def arrow_field(name: str, field) -> pa.Field:
     _, nullable, _ = _unwrap(field.annotation)
     return pa.field(
         name,
-        arrow_type(field.annotation),
+        field_arrow_type(field),
         nullable=nullable,
         metadata={"description": field.description or ""},
     )
@@ -354,13 +363,16 @@ def is_nullable(field) -> bool:
     return _unwrap(field.annotation)[1]
 
 
-def type_label(annotation) -> str:
-    """Human-readable type for the data dictionary (as the contract writes it)."""
-    t = arrow_type(annotation)
+def type_label(field) -> str:
+    """Human-readable type of a field for the data dictionary (as the contract writes it)."""
+    return _label(field_arrow_type(field))
+
+
+def _label(t: pa.DataType) -> str:
     if pa.types.is_list(t) and pa.types.is_struct(t.value_type):
         return "list<struct>"
     if pa.types.is_list(t):
-        return f"list<{type_label(typing.get_args(_unwrap(annotation)[0])[0])}>"
+        return f"list<{_label(t.value_type)}>"
     return {
         pa.string(): "string", pa.int16(): "int16", pa.int32(): "int32", pa.int64(): "int64",
         pa.date32(): "date32", pa.bool_(): "bool",

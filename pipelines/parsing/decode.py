@@ -2,7 +2,8 @@
 
 UTF-8 (with or without BOM) and UTF-16/32 with a BOM are decoded directly; anything else is
 left to ``charset-normalizer`` (a maintained detector: guessing legacy code pages such as
-cp1251 or latin-1 by hand is a losing game). Mojibake (UTF-8 read once as cp1252) is repaired.
+cp1251 or latin-1 by hand is a losing game). Mojibake (UTF-8 read once as cp1252) is repaired
+with ``ftfy``.
 The decoded text is what every offset in the dataset points into.
 """
 
@@ -33,15 +34,15 @@ def _looks_binary(text: str) -> bool:
 
 
 def _fix_mojibake(text: str) -> str:
-    """Undo one round of UTF-8 bytes decoded as cp1252 (``â€™`` → ``’``) when that is
-    exactly what happened; otherwise return the text unchanged."""
-    if not any(s in text for s in ("â€", "Ã", "Ð", "Ñ")):
+    """Undo UTF-8 text that was decoded as cp1252/latin-1 and saved again (``â€™`` → ``’``).
+
+    ``ftfy.fix_encoding`` does exactly this and only this, conservatively; the cheap test in
+    front keeps it off the clean files."""
+    if not any(s in text for s in ("â€", "Ã", "Ð", "Ñ", "Â")):
         return text
-    try:
-        fixed = text.encode("cp1252").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
-    return fixed
+    import ftfy  # lazy: only suspicious files need it
+
+    return ftfy.fix_encoding(text)
 
 
 def decode(data: bytes) -> tuple[str, str]:

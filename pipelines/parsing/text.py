@@ -221,7 +221,7 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
         right = piece.lstrip()
         if not right:
             continue
-        if left.endswith("-") and not left.endswith("--") and _STARTS_WORD.match(right) and re.search(r"[A-Za-zÀ-ÿ]-$", left):
+        if re.search(r"[A-Za-zÀ-ÿ]-$", left) and re.match(r"[A-Za-zÀ-ÿ]", right):
             out = join_broken(left[:-1], right, vocab, hyphen=True)
         elif (
             glue_unspaced

@@ -1,0 +1,120 @@
+"""Command line: ``sfp build`` (what ``make build`` runs), ``sfp status``.
+
+Errors are one clear line with what to do; Dagster's own logs go to
+``.dagster_home/build.log`` (or the terminal with ``--verbose``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+
+def _settings(args):
+    from pipelines.settings import load_settings
+
+    if getattr(args, "raw_dir", None):
+        os.environ["RAW_DIR"] = args.raw_dir
+    if getattr(args, "output_dir", None):
+        os.environ["OUTPUT_DIR"] = args.output_dir
+    return load_settings()
+
+
+def _quiet_dagster(verbose: bool) -> Path:
+    from pipelines.build import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    log = home / "build.log"
+    if not verbose:
+        os.environ.setdefault("DAGSTER_LOG_LEVEL", "WARNING")
+        handler = logging.FileHandler(log, mode="a", encoding="utf-8")
+        root = logging.getLogger("dagster")
+        root.handlers = [handler]
+        root.propagate = False
+        logging.getLogger("dagster").setLevel(logging.INFO)
+    return log
+
+
+def cmd_build(args) -> int:
+    settings = _settings(args)
+    if not settings.raw_dir.is_dir():
+        print(f"error: raw directory not found: {settings.raw_dir} (set RAW_DIR=... to the folder of raw files)")
+        return 2
+    log = _quiet_dagster(args.verbose)
+    print(f"Building from {settings.raw_dir} into {settings.output_dir} ...", flush=True)
+    from pipelines.build import BuildLocked, run_build
+
+    try:
+        report = run_build(settings, force=args.force)
+    except BuildLocked as e:
+        print(f"error: {e}")
+        return 3
+    if report.status == "up_to_date":
+        print(f"Up to date: no source or code changed since the last build ({report.seconds:.1f}s).")
+    else:
+        ch = report.sources
+        print(
+            f"{report.status} in {report.seconds:.1f}s — sources added {len(ch.get('added', []))}, "
+            f"changed {len(ch.get('changed', []))}, removed {len(ch.get('removed', []))}"
+        )
+    if report.rows:
+        width = max(len(t) for t in report.rows)
+        for t, n in report.rows.items():
+            print(f"  {t:<{width}}  {n:>8}")
+    for sid, reason in report.rejected.items():
+        print(f"  rejected {sid}: {reason}")
+    if report.status != "up_to_date":
+        print(f"checks: {report.checks_passed} passed, {len(report.checks_failed)} failed")
+        for name in report.checks_failed:
+            print(f"  FAILED {name}")
+        print(f"outputs: {settings.parquet_dir}/ and {settings.catalog_path} (Dagster log: {log})")
+    return 0 if report.status != "failed" else 1
+
+
+def cmd_status(args) -> int:
+    settings = _settings(args)
+    from pipelines import storage
+
+    sources = storage.read_table(settings.parquet_dir, "sources")
+    if sources.height == 0:
+        print(f"No dataset in {settings.output_dir} yet: run `make build`.")
+        return 1
+    for r in sources.sort("source_id").iter_rows(named=True):
+        state = r["status"] if r["status"] == "ok" else f"rejected: {r['reject_reason']}"
+        print(f"{r['source_id']:<32} {r['format'] or '-':<15} {r['encoding'] or '-':<8} {state}")
+    from pipelines.build import _catalog_counts
+
+    for t, n in _catalog_counts(settings).items():
+        print(f"  {t:<16} {n:>8}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sfp", description="Soviet foreign policy dataset builder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the dataset (only what changed)")
+    b.add_argument("--raw-dir", help="raw directory (default: $RAW_DIR or ../shared/corpus)")
+    b.add_argument("--output-dir", help="output directory (default: $OUTPUT_DIR or outputs/)")
+    b.add_argument("--force", action="store_true", help="re-parse every source")
+    b.add_argument("--verbose", action="store_true", help="show Dagster's logs")
+    b.set_defaults(func=cmd_build)
+    s = sub.add_parser("status", help="sources, their state and row counts")
+    s.add_argument("--output-dir")
+    s.set_defaults(func=cmd_status)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted")
+        return 130
+    except Exception as e:  # one clear line, never a traceback
+        if getattr(args, "verbose", False):
+            raise
+        print(f"error: {type(e).__name__}: {e} (run with --verbose for details)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Corpus-wide assets: entities and their mentions, treaties and their events, and the
+DuckDB catalog. They read the per-source Parquet datasets (all partitions) and write one file
+per table."""
+
+
+import dagster as dg
+
+from pipelines import storage
+from pipelines.catalog import build_catalog
+from pipelines.defs.parse import table_metadata
+from pipelines.defs.resources import DatasetResource
+from pipelines.versions import catalog_version, entities_version, treaties_version
+from schemas import TABLES
+
+EAGER = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
+def spec(table: str, deps: list[str]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        table,
+        description=(TABLES[table].__doc__ or "").strip(),
+        deps=deps,
+        group_name="corpus",
+        kinds={"parquet", "polars"},
+        owners=["team:data"],
+        tags={"layer": "corpus"},
+        automation_condition=EAGER,
+    )
+
+
+def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
+    df = storage.read_table(settings.parquet_dir, table)
+    return (df.select(columns) if columns else df).to_dicts()
+
+
+@dg.multi_asset(
+    specs=[spec("entities", ["paragraphs", "documents"]), spec("entity_mentions", ["paragraphs", "documents"])],
+    code_version=entities_version(),
+)
+def entity_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
+    """Gazetteer matching over every paragraph → canonical entities and every mention."""
+    from pipelines.extraction.entities import build_entity_tables
+
+    s = dataset.settings()
+    paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
+    documents = _rows(s, "documents", ["doc_id", "parent_doc_id"])
+    entities, mentions = build_entity_tables(paragraphs, documents)
+    storage.write_table(s.parquet_dir, s.staging_dir, "entities", entities)
+    storage.write_table(s.parquet_dir, s.staging_dir, "entity_mentions", mentions)
+    for t in ("entities", "entity_mentions"):
+        yield dg.MaterializeResult(asset_key=t, metadata=table_metadata(s, t))
+
+
+@dg.multi_asset(
+    specs=[
+        spec("treaties", ["paragraphs", "events", "entity_mentions"]),
+        spec("treaty_events", ["paragraphs", "events", "entity_mentions"]),
+    ],
+    code_version=treaties_version(),
+)
+def treaty_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
+    """One row per treaty with parties, dates and place; its life events with evidence."""
+    from pipelines.extraction.treaties import build_treaty_tables
+
+    s = dataset.settings()
+    paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
+    events = _rows(s, "events")
+    mentions = _rows(s, "entity_mentions")
+    treaties, treaty_events = build_treaty_tables(paragraphs, events, mentions)
+    storage.write_table(s.parquet_dir, s.staging_dir, "treaties", treaties)
+    storage.write_table(s.parquet_dir, s.staging_dir, "treaty_events", treaty_events)
+    for t in ("treaties", "treaty_events"):
+        yield dg.MaterializeResult(asset_key=t, metadata=table_metadata(s, t))
+
+
+@dg.asset(
+    name="catalog",
+    deps=list(TABLES),
+    group_name="corpus",
+    kinds={"duckdb"},
+    owners=["team:data"],
+    code_version=catalog_version(),
+    automation_condition=EAGER,
+    description="outputs/corpus.duckdb: one table per dataset table, for SQL.",
+)
+def catalog(context: dg.AssetExecutionContext, dataset: DatasetResource) -> dg.MaterializeResult:
+    s = dataset.settings()
+    counts = build_catalog(s.parquet_dir, s.catalog_path, s.staging_dir)
+    rows = "\n".join(f"| {t} | {n} |" for t, n in counts.items())
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(s.catalog_path)),
+            "row_counts": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
+            **{f"rows/{t}": n for t, n in counts.items()},
+        }
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[entity_tables, treaty_tables, catalog])

@@ -1,0 +1,50 @@
+"""Settings of a build, from the environment (with sensible defaults).
+
+RAW_DIR        raw directory (default: ../shared/corpus next to the project)
+OUTPUT_DIR     where Parquet datasets and corpus.duckdb go (default: outputs/)
+RAW_INCLUDE    comma-separated glob patterns of raw files (default: *.txt)
+MAX_FILE_MB    files larger than this are rejected, not read (default: 64)
+MAX_LINE_CHARS lines longer than this are cut for parsing (default: 1000000)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseModel):
+    raw_dir: Path = Field(description="Directory of raw source files")
+    output_dir: Path = Field(description="Directory of build products")
+    include: list[str] = Field(default=["*.txt"], description="Glob patterns of raw files to read")
+    max_file_bytes: int = Field(default=64 * 1024 * 1024, description="Larger files are rejected")
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.output_dir / "parquet"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.output_dir / "corpus.duckdb"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.output_dir / ".staging"
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    raw = env.get("RAW_DIR") or str(PROJECT_ROOT.parent / "shared" / "corpus")
+    out = env.get("OUTPUT_DIR") or str(PROJECT_ROOT / "outputs")
+    include = [p.strip() for p in env.get("RAW_INCLUDE", "*.txt").split(",") if p.strip()]
+    max_mb = float(env.get("MAX_FILE_MB", "64"))
+    return Settings(
+        raw_dir=Path(raw).expanduser().resolve(),
+        output_dir=Path(out).expanduser().resolve(),
+        include=include,
+        max_file_bytes=int(max_mb * 1024 * 1024),
+    )
