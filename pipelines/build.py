@@ -128,7 +128,7 @@ def run_build(settings: Settings, force: bool = False) -> BuildReport:
         ordered = [k for k in instance.get_dynamic_partitions(raw_files.name) if k in keys]
 
         defs = load_defs()
-        job = defs.get_job_def(BUILD_JOB)
+        job = defs.resolve_job_def(BUILD_JOB)
         tags = {}
         if ordered:
             tags = {

@@ -9,7 +9,7 @@ import dagster as dg
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    folder = dg.load_from_defs_folder(project_root=Path(__file__).resolve().parent.parent)
+    folder = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
     return dg.Definitions.merge(
         folder,
         dg.Definitions(

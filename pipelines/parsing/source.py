@@ -11,6 +11,7 @@ from pipelines.parsing.assemble import assemble
 from pipelines.parsing.decode import Rejected, decode
 from pipelines.parsing.detect import detect_format
 from pipelines.parsing.formats import parser_for
+from pipelines.parsing.records import Event, ParsedSource
 
 PER_SOURCE = ("documents", "paragraphs", "citations", "events", "discarded_text")
 
@@ -22,6 +23,37 @@ def source_id_for(path: str) -> str:
         stem = stem[: stem.rindex(".")]
     sid = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_")
     return sid or "source"
+
+
+# paragraph kinds whose sentences may state dated events (not headings, contents rows,
+# chronology entries — those are events already — or editorial date lines)
+RUNNING_TEXT = ("text", "quote", "list_item")
+
+
+def enrich(parsed: ParsedSource, text: str) -> None:
+    """Layout-independent passes over a parsed source: the works each note cites, and the
+    dated events stated in running text."""
+    from pipelines.extraction.text_events import find_text_events
+    from pipelines.parsing.references import cite_notes
+
+    cite_notes(parsed.notes, raw=text)
+    for i, para in enumerate(parsed.paras):
+        if para.kind not in RUNNING_TEXT:
+            continue
+        for ev in find_text_events(para.text):
+            parsed.events.append(
+                Event(
+                    para=i,
+                    kind="text",
+                    text=ev.text,
+                    date_start=ev.date_start,
+                    date_end=ev.date_end,
+                    date_precision=ev.date_precision,
+                    date_text=ev.date_text,
+                )
+            )
+    # events in document order: chronology entries and text events of one paragraph together
+    parsed.events.sort(key=lambda e: (e.para, e.kind != "chronology"))
 
 
 @dataclass
@@ -56,6 +88,7 @@ def process_source(data: bytes, path: str, source_id: str, parser_version: str) 
     row.update(encoding=encoding, format=fmt)
     try:
         parsed = parser_for(fmt)(text)
+        enrich(parsed, text)
         tables = assemble(source_id, text, parsed)
     except Exception as e:  # a parser bug must not take the build down: quarantine the file
         row["reject_reason"] = f"parser error ({fmt}): {type(e).__name__}: {e}"
