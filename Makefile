@@ -30,7 +30,7 @@ lint: $(VENV)/.installed
 
 dev: $(VENV)/.installed
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	@RAW_DIR="$(abspath $(RAW_DIR))" $(BIN)/dagster dev -m pipelines.definitions
+	@RAW_DIR="$(abspath $(RAW_DIR))" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev
 
 bench: $(VENV)/.installed
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

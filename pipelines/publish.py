@@ -16,6 +16,10 @@ from pipelines.settings import Settings
 TABLES_OF_A_SOURCE = ("sources", *PER_SOURCE)
 
 
+class Vanished(Exception):
+    """The file was deleted after the raw directory was scanned."""
+
+
 @dataclass
 class Outcome:
     source_id: str
@@ -55,7 +59,8 @@ def _rejected(raw: RawFile, version: str, reason: str, data: bytes | None = None
 
 
 def read_and_parse(settings: Settings, raw: RawFile, version: str) -> SourceResult:
-    """Never raises for bad input: every problem becomes a rejected sources row."""
+    """Never raises for bad input: every problem becomes a rejected sources row (a file
+    deleted meanwhile raises ``Vanished``: its rows are removed, not rejected)."""
     if raw.reject:
         return _rejected(raw, version, raw.reject)
     try:
@@ -64,10 +69,10 @@ def read_and_parse(settings: Settings, raw: RawFile, version: str) -> SourceResu
             return _rejected(raw, version, f"file too large ({size} bytes > limit {settings.max_file_bytes}; raise MAX_FILE_MB)")
         data = raw.abspath.read_bytes()
     except FileNotFoundError:
-        return _rejected(raw, version, "file disappeared while the build ran")
+        raise Vanished(raw.path) from None
     except OSError as e:
         return _rejected(raw, version, f"cannot read file: {e.strerror or e}")
-    result = process_source(data, raw.path, raw.source_id, version)
+    result = process_source(data, raw.path, raw.source_id, version, settings.max_line_chars)
     for table in PER_SOURCE:
         try:
             storage.validate_rows(table, result.tables[table])
@@ -87,7 +92,10 @@ def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool =
             sha = None
     if not force and sha and is_current(settings, raw, sha, version):
         return Outcome(raw.source_id, "unchanged", {})
-    result = read_and_parse(settings, raw, version)
+    try:
+        result = read_and_parse(settings, raw, version)
+    except Vanished:
+        return remove_source(settings, raw.source_id)
     rows = {"sources": storage.write_table(
         settings.parquet_dir, settings.staging_dir, "sources", [result.source], raw.source_id)}
     for table in PER_SOURCE:

@@ -4,7 +4,7 @@ RAW_DIR        raw directory (default: ../shared/corpus next to the project)
 OUTPUT_DIR     where Parquet datasets and corpus.duckdb go (default: outputs/)
 RAW_INCLUDE    comma-separated glob patterns of raw files (default: *.txt)
 MAX_FILE_MB    files larger than this are rejected, not read (default: 64)
-MAX_LINE_CHARS lines longer than this are cut for parsing (default: 1000000)
+MAX_LINE_CHARS files with a longer line are rejected (default: 1000000)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class Settings(BaseModel):
     output_dir: Path = Field(description="Directory of build products")
     include: list[str] = Field(default=["*.txt"], description="Glob patterns of raw files to read")
     max_file_bytes: int = Field(default=64 * 1024 * 1024, description="Larger files are rejected")
+    max_line_chars: int = Field(default=1_000_000, description="Files with a longer line are rejected")
 
     @property
     def parquet_dir(self) -> Path:
@@ -42,9 +43,11 @@ def load_settings() -> Settings:
     out = env.get("OUTPUT_DIR") or str(PROJECT_ROOT / "outputs")
     include = [p.strip() for p in env.get("RAW_INCLUDE", "*.txt").split(",") if p.strip()]
     max_mb = float(env.get("MAX_FILE_MB", "64"))
+    max_line = int(env.get("MAX_LINE_CHARS", "1000000"))
     return Settings(
         raw_dir=Path(raw).expanduser().resolve(),
         output_dir=Path(out).expanduser().resolve(),
         include=include,
         max_file_bytes=int(max_mb * 1024 * 1024),
+        max_line_chars=max_line,
     )

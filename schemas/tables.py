@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,12 +82,12 @@ class Source(Row):
     path: str = col("Path relative to the raw directory")
     sha256: str = col("Hex digest of the raw bytes")
     n_bytes: Int64 = col("Size of the raw file in bytes")
-    encoding: Optional[str] = col("Encoding the text was decoded from (utf-8, cp1251, ...); null if rejected")
-    format: Optional[SourceFormat] = col("Layout of the file, detected from its content")
-    title: Optional[str] = col("Title of the work the file holds")
+    encoding: str | None = col("Encoding the text was decoded from (utf-8, cp1251, ...); null if rejected")
+    format: SourceFormat | None = col("Layout of the file, detected from its content")
+    title: str | None = col("Title of the work the file holds")
     status: Literal["ok", "rejected"] = col("ok or rejected")
-    reject_reason: Optional[str] = col("Why the file was rejected (null when ok)")
-    parser_version: Optional[str] = col("Code version of the parser that produced this source's rows (added column)")
+    reject_reason: str | None = col("Why the file was rejected (null when ok)")
+    parser_version: str | None = col("Code version of the parser that produced this source's rows (added column)")
 
 
 class Document(Row):
@@ -97,24 +97,24 @@ class Document(Row):
     __per_source__ = True
     doc_id: str = col("Unique, stable document ID (`<source_id>:d<seq>`)")
     source_id: str = col("Source the document belongs to")
-    parent_doc_id: Optional[str] = col("Parent document; null for the root")
+    parent_doc_id: str | None = col("Parent document; null for the root")
     seq: Int32 = col("1-based order within the source (document order)")
     depth: Int32 = col("0 for the root")
     kind: DocKind = col("What the document is")
-    title: Optional[str] = col("Title as printed, cleaned")
-    author: Optional[str] = col("Canonical name of the author (e.g. `V. I. Lenin`), null if unknown")
-    date: Optional[dt.date] = col("Date of the writing (New Style)")
-    date_precision: Optional[DatePrecision] = col("Precision of `date`")
-    date_old_style: Optional[dt.date] = col("Julian (Old Style) date where the text gives one")
-    date_text: Optional[str] = col("The date as written")
-    place: Optional[str] = col("Where written or delivered, if stated")
-    provenance: Optional[str] = col("The source note as printed (first publication, Collected Works volume and pages)")
+    title: str | None = col("Title as printed, cleaned")
+    author: str | None = col("Canonical name of the author (e.g. `V. I. Lenin`), null if unknown")
+    date: dt.date | None = col("Date of the writing (New Style)")
+    date_precision: DatePrecision | None = col("Precision of `date`")
+    date_old_style: dt.date | None = col("Julian (Old Style) date where the text gives one")
+    date_text: str | None = col("The date as written")
+    place: str | None = col("Where written or delivered, if stated")
+    provenance: str | None = col("The source note as printed (first publication, Collected Works volume and pages)")
     line_start: Int32 = col("First raw line (1-based, inclusive)")
     line_end: Int32 = col("Last raw line (1-based, inclusive)")
     char_start: Int64 = col("Start offset in the decoded raw text (0-based)")
     char_end: Int64 = col("End offset in the decoded raw text (exclusive)")
-    page_start: Optional[Int32] = col("First printed page, where the source shows it")
-    page_end: Optional[Int32] = col("Last printed page, where the source shows it")
+    page_start: Int32 | None = col("First printed page, where the source shows it")
+    page_end: Int32 | None = col("Last printed page, where the source shows it")
     n_paragraphs: Int32 = col("Paragraphs directly in this document")
     n_words: Int32 = col("Words in the paragraphs directly in this document")
 
@@ -130,7 +130,7 @@ class Paragraph(Row):
     seq: Int32 = col("1-based order within the source")
     kind: ParagraphKind = col("What the paragraph is")
     text: str = col("Clean text: NFC, line wrapping undone, broken words re-joined, markers removed")
-    page: Optional[Int32] = col("Printed page where it starts, if known")
+    page: Int32 | None = col("Printed page where it starts, if known")
     line_start: Int32 = col("First raw line (1-based, inclusive)")
     line_end: Int32 = col("Last raw line (1-based, inclusive)")
     char_start: Int64 = col("Start offset in the decoded raw text (0-based)")
@@ -142,18 +142,18 @@ class CitedWork(BaseModel):
     """One work cited by a note."""
 
     model_config = ConfigDict(extra="forbid")
-    author: Optional[str] = col("Author as printed")
-    title: Optional[str] = col("Title of the work")
-    periodical: Optional[str] = col("Newspaper or journal")
-    issue: Optional[str] = col("Issue number (`No. 208` -> `208`)")
-    volume: Optional[str] = col("Volume")
-    pages: Optional[str] = col("Pages as printed")
-    page_start: Optional[Int32] = col("First page as a number")
-    page_end: Optional[Int32] = col("Last page as a number")
-    publisher: Optional[str] = col("Publisher")
-    place: Optional[str] = col("Place of publication")
-    year: Optional[Int16] = col("Year of publication")
-    date: Optional[dt.date] = col("Date of the issue")
+    author: str | None = col("Author as printed")
+    title: str | None = col("Title of the work")
+    periodical: str | None = col("Newspaper or journal")
+    issue: str | None = col("Issue number (`No. 208` -> `208`)")
+    volume: str | None = col("Volume")
+    pages: str | None = col("Pages as printed")
+    page_start: Int32 | None = col("First page as a number")
+    page_end: Int32 | None = col("Last page as a number")
+    publisher: str | None = col("Publisher")
+    place: str | None = col("Place of publication")
+    year: Int16 | None = col("Year of publication")
+    date: dt.date | None = col("Date of the issue")
 
 
 class Citation(Row):
@@ -164,13 +164,13 @@ class Citation(Row):
     citation_id: str = col("Unique, stable citation ID (`<source_id>:c<seq>`)")
     source_id: str = col("Source the note belongs to")
     doc_id: str = col("Document the note belongs to")
-    paragraph_id: Optional[str] = col("Paragraph holding the marker; null for document-level source notes")
+    paragraph_id: str | None = col("Paragraph holding the marker; null for document-level source notes")
     kind: CitationKind = col("footnote, endnote, source_note or cross_reference")
-    marker: Optional[str] = col("The marker as printed (`1`, `¹`, `*`), null if none")
-    anchor_char: Optional[Int32] = col("Offset of the marker in the paragraph's clean text")
+    marker: str | None = col("The marker as printed (`1`, `¹`, `*`), null if none")
+    anchor_char: Int32 | None = col("Offset of the marker in the paragraph's clean text")
     text: str = col("The note's clean text")
-    refers_to: Optional[str] = col("For 'See Note 13' and the like: the citation_id referred to")
-    cited_works: Optional[list[CitedWork]] = col("Each work the note cites")
+    refers_to: str | None = col("For 'See Note 13' and the like: the citation_id referred to")
+    cited_works: list[CitedWork] | None = col("Each work the note cites")
     line_start: Int32 = col("First raw line of the note's text")
     line_end: Int32 = col("Last raw line of the note's text")
     char_start: Int64 = col("Start offset of the note's text in the decoded raw text")
@@ -185,10 +185,10 @@ class Event(Row):
     event_id: str = col("Unique, stable event ID (`<source_id>:e<seq>`)")
     source_id: str = col("Source stating the event")
     paragraph_id: str = col("Where the event is stated")
-    date_start: Optional[dt.date] = col("Date (New Style); first day of a range")
-    date_end: Optional[dt.date] = col("Last day of a range; null for a single date")
-    date_precision: Optional[DatePrecision] = col("Precision of the date")
-    date_text: Optional[str] = col("The date as written")
+    date_start: dt.date | None = col("Date (New Style); first day of a range")
+    date_end: dt.date | None = col("Last day of a range; null for a single date")
+    date_precision: DatePrecision | None = col("Precision of the date")
+    date_text: str | None = col("The date as written")
     text: str = col("What happened, clean")
     kind: EventKind = col("chronology (an entry of a printed chronology) or text (found in running text)")
 
@@ -242,10 +242,10 @@ class Treaty(Row):
     __per_source__ = False
     treaty_id: str = col("Equals its entities.entity_id (`treaty:<slug>`)")
     name: str = col("Canonical English name")
-    treaty_type: Optional[TreatyType] = col("Kind of treaty")
+    treaty_type: TreatyType | None = col("Kind of treaty")
     parties: list[str] = col("Canonical names of the parties (entities.name of type state)")
-    date_signed: Optional[dt.date] = col("Date of signature (New Style)")
-    place_signed: Optional[str] = col("Where it was signed")
+    date_signed: dt.date | None = col("Date of signature (New Style)")
+    place_signed: str | None = col("Where it was signed")
     n_mentions: Int32 = col("Mentions in entity_mentions")
 
 
@@ -256,8 +256,8 @@ class TreatyEvent(Row):
     __per_source__ = False
     treaty_id: str = col("The treaty")
     event: TreatyEventKind = col("What happened")
-    date: Optional[dt.date] = col("When (New Style)")
-    date_text: Optional[str] = col("The date as written")
+    date: dt.date | None = col("When (New Style)")
+    date_text: str | None = col("The date as written")
     paragraph_id: str = col("The paragraph stating it (evidence)")
     source_id: str = col("Source of that paragraph")
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 
+PREFERRED = ["cp1252", "latin_1", "cp1251", "koi8_r", "cp1250", "iso8859_15", "mac_roman"]
+
 
 class Rejected(Exception):
     """The file cannot become text; the message is the ``reject_reason``."""
@@ -26,11 +28,15 @@ _BOMS = [
 
 
 def _looks_binary(text: str) -> bool:
+    """Control characters other than line breaks and tabs in more than 1% of the text (or
+    NUL bytes in more than 10%: a few stray NULs in real text are tolerated and dropped from
+    clean text)."""
     if not text:
         return False
     sample = text[:65536]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\ufffd")
-    return bad / len(sample) > 0.01
+    nul = sample.count("\x00")
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f\x00") or c == "\ufffd")
+    return bad / len(sample) > 0.01 or nul / len(sample) > 0.10
 
 
 def _fix_mojibake(text: str) -> str:
@@ -64,13 +70,22 @@ def decode(data: bytes) -> tuple[str, str]:
         text = data.decode("utf-8")
         fixed = _fix_mojibake(text)
         return _checked(fixed), "utf-8" if fixed == text else "utf-8 (mojibake repaired)"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data" and e.end == len(data):
+            # a UTF-8 file cut off inside its last character: keep everything before it
+            text = data[: e.start].decode("utf-8")
+            return _checked(text), f"utf-8 (truncated: last {len(data) - e.start} bytes incomplete)"
     from charset_normalizer import from_bytes  # lazy: only non-UTF-8 files need it
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise Rejected("binary file or unknown encoding (no character set fits)")
+    best = min(matches, key=lambda m: (m.chaos, -m.coherence))
+    # the detector often cannot tell close Western code pages apart on short texts (cp1250 and
+    # cp1252 decode "crème" as equally coherent): among equally good candidates prefer the
+    # code pages an English-language corpus most likely comes in
+    ties = [m for m in matches if m.chaos <= best.chaos and m.coherence >= best.coherence - 0.01]
+    best = min(ties, key=lambda m: PREFERRED.index(m.encoding) if m.encoding in PREFERRED else len(PREFERRED))
     return _checked(str(best)), best.encoding.replace("_", "-")
 
 

@@ -13,6 +13,7 @@ from pipelines.parsing.detect import detect_format
 from pipelines.parsing.formats import parser_for
 from pipelines.parsing.records import Event, ParsedSource
 
+MAX_ID_CHARS = 100
 PER_SOURCE = ("documents", "paragraphs", "citations", "events", "discarded_text")
 
 
@@ -21,8 +22,10 @@ def source_id_for(path: str) -> str:
     stem = PurePosixPath(path).name
     if "." in stem.lstrip("."):
         stem = stem[: stem.rindex(".")]
-    sid = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_")
-    return sid or "source"
+    sid = re.sub(r"[^a-z0-9_-]+", "_", stem.lower()).strip("_") or "source"
+    if len(sid) > MAX_ID_CHARS:  # keep directory names well under file-system limits
+        sid = f"{sid[:MAX_ID_CHARS - 9]}-{hashlib.sha256(stem.encode()).hexdigest()[:8]}"
+    return sid
 
 
 # paragraph kinds whose sentences may state dated events (not headings, contents rows,
@@ -64,7 +67,13 @@ class SourceResult:
     format_evidence: str | None = None
 
 
-def process_source(data: bytes, path: str, source_id: str, parser_version: str) -> SourceResult:
+def longest_line(text: str) -> int:
+    return max(map(len, text.split("\n")), default=0)
+
+
+def process_source(
+    data: bytes, path: str, source_id: str, parser_version: str, max_line_chars: int | None = None
+) -> SourceResult:
     """Decode, detect the layout, parse and assemble. A file that cannot be text becomes a
     ``rejected`` sources row with its reason; a parser failure likewise (never a crash)."""
     row = {
@@ -84,15 +93,20 @@ def process_source(data: bytes, path: str, source_id: str, parser_version: str) 
     except Rejected as e:
         row["reject_reason"] = str(e)
         return SourceResult(row)
+    # (a rejected row keeps encoding null, as the contract says, even when decoding worked)
+    if max_line_chars and len(text) > max_line_chars and longest_line(text) > max_line_chars:
+        row["reject_reason"] = (
+            f"a line of {longest_line(text)} characters (limit {max_line_chars}; raise MAX_LINE_CHARS): "
+            "not a text document"
+        )
+        return SourceResult(row, text=text)
     fmt, evidence = detect_format(text)
-    row.update(encoding=encoding, format=fmt)
     try:
         parsed = parser_for(fmt)(text)
         enrich(parsed, text)
         tables = assemble(source_id, text, parsed)
     except Exception as e:  # a parser bug must not take the build down: quarantine the file
         row["reject_reason"] = f"parser error ({fmt}): {type(e).__name__}: {e}"
-        row["encoding"] = encoding
         return SourceResult(row, text=text, format_evidence=evidence)
-    row.update(status="ok", title=parsed.title)
+    row.update(status="ok", title=parsed.title, encoding=encoding, format=fmt)
     return SourceResult(row, tables, text, evidence)

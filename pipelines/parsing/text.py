@@ -86,14 +86,21 @@ _CHAR_MAP = str.maketrans(
         "\ufeff": None,
         "\t": " ",
         "\r": " ",
+        # other C0/C1 control characters (NUL bytes and the like) are dropped from clean text
+        **{chr(c): None for c in [*range(0, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0)]},
     }
 )
 _SPACES = re.compile(r"[ ]{2,}")
 
 
+_MAPPED_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _CHAR_MAP)) + "]")
+
+
 def normalize_chars(s: str) -> str:
     """NFC, unusual characters mapped to plain ones, soft hyphens and zero-widths removed."""
-    return unicodedata.normalize("NFC", s).translate(_CHAR_MAP)
+    s = unicodedata.normalize("NFC", s)
+    # fast path (same result): str.translate with a dict is slow on long texts
+    return s.translate(_CHAR_MAP) if _MAPPED_CHARS.search(s) else s
 
 
 def collapse_spaces(s: str) -> str:
