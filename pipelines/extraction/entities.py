@@ -1,0 +1,398 @@
+"""Entities and entity mentions: a curated gazetteer matched by one Aho-Corasick automaton.
+
+Pure functions (text in, records out); what counts as a mention is ENTITY-RULES.md:
+
+- one automaton over every alias (apostrophes and hyphens normalised), run on the text as written;
+  case-insensitive aliases (``entente``) are entered in their case variants;
+- word boundaries on both sides; a hyphen glued to either side disqualifies the hit unless the whole
+  hyphenated form is itself an alias (``Franco-Soviet`` → nothing, ``Brest-Litovsk`` → place);
+- longest match wins (``Genoa Conference`` is one event, ``Hitler Germany`` one state);
+- spans never hold an article, title or possessive: aliases are written without them and a
+  trailing ``'s`` is simply left outside the span;
+- ``<state adjective> Government`` is one organisation mention, generated from ``adjectives`` in
+  states.yaml (method ``pattern``); adjectives alone are never aliases;
+- aliases listed under ``titled`` count only right after a title (``Colonel House``; ``pattern``);
+- an alias shared by several entities (``Chamberlain``, ``Wilson``) is resolved from context —
+  an unambiguous mention of one candidate in the same paragraph, a year of the paragraph inside
+  one candidate's ``active`` years, or the nearest earlier mention in the same source — and is
+  left unlinked (no row) when none of these decides.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import ahocorasick
+import yaml
+
+GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteer"
+TYPE_FILES = {
+    "person": "people.yaml",
+    "state": "states.yaml",
+    "place": "places.yaml",
+    "organisation": "organisations.yaml",
+    "publication": "publications.yaml",
+    "event": "events.yaml",
+    "treaty": "treaties.yaml",
+}
+TYPES = tuple(TYPE_FILES)
+
+# one-to-one character normalisation, so offsets in the normalised text are offsets in the text
+_NORM = str.maketrans({
+    "’": "'", "‘": "'", "ʹ": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'",
+    "‐": "-", "‑": "-", "‒": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+})
+_NORM_PAIRS = tuple((chr(k), v) for k, v in _NORM.items())
+_HYPHENS = "-"
+_TITLE_RE = re.compile(
+    r"(?:\b(?:Mr|Mrs|M|Messrs|Herr|Comrade|Cde|Citizen|General|Gen|Colonel|Col|Admiral|Marshal|Lord|Sir|"
+    r"President|Premier|Chancellor|Kaiser|Emperor|Ambassador|Baron|Count|Viscount|Dr|Professor|Prof|"
+    r"Captain|Major|Senator|Secretary|Minister|Emir|Shah|King|Tsar|Envoy|Consul|Reichschancellor)\.?\s)$"
+)
+_TRANSLIT = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
+                           "Æ": "AE", "œ": "oe", "ı": "i", "–": "-", "—": "-"})
+_YEAR_RE = re.compile(r"\b(1[89]\d\d)\b")
+_ARTICLES = {"The", "A", "An"}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CONTEXT_WINDOW = 60  # paragraphs of the same source an earlier mention can resolve an ambiguous one
+
+
+def slugify(name: str) -> str:
+    """``Édouard Herriot`` → ``edouard-herriot`` (ASCII, lower-case, hyphen-separated)."""
+    s = unicodedata.normalize("NFKD", name.translate(_TRANSLIT)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+
+
+def normalize(text: str) -> str:
+    """Same-length normalisation used for matching: apostrophes, hyphens and spaces unified."""
+    for src, dst in _NORM_PAIRS:
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+def _lower_same_length(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity_id: str
+    type: str
+    name: str
+    active: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class AliasForm:
+    form: str  # normalised form as written (case kept)
+    entity_ids: tuple[str, ...]
+    case_sensitive: bool = True
+    titled: bool = False  # counts only right after a title
+    standalone: bool = False  # not when glued to a preceding capitalised word
+    method: str = "gazetteer"
+
+
+class Mention(NamedTuple):
+    """One entity mention: offsets into the text given to ``find_mentions``."""
+
+    char_start: int
+    char_end: int
+    surface: str
+    entity_id: str
+    method: str  # "gazetteer" or "pattern"
+
+
+class _Candidate(NamedTuple):
+    char_start: int
+    char_end: int
+    surface: str
+    entity_ids: tuple[str, ...]
+    method: str
+
+
+@dataclass
+class Gazetteer:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    forms: dict[str, list[AliasForm]] = field(default_factory=dict)  # automaton key → alias forms
+    automaton: ahocorasick.Automaton | None = None
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+
+# ------------------------------------------------------------------------------------------
+# loading
+
+
+def _as_list(v) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return [str(x) for x in v]
+
+
+def _name_is_alias(entry: dict, name: str) -> bool:
+    if "name_is_alias" in entry:
+        return bool(entry["name_is_alias"])
+    first = name.split()[0] if name.split() else ""
+    return "," not in name and "(" not in name and first not in {"Lord", "Sir", "Lady"} and name[:1].isupper()
+
+
+def _initial_variants(initials: str, surname: str) -> list[str]:
+    """``G. V.`` + ``Chicherin`` → ``G. V. Chicherin``, ``G.V. Chicherin``, ``GV Chicherin``."""
+    letters = re.findall(r"[A-Z][a-z]?", initials)
+    if not letters:
+        return [f"{initials} {surname}"]
+    spaced = " ".join(f"{x}." for x in letters)
+    tight = "".join(f"{x}." for x in letters)
+    bare = "".join(letters)
+    return list(dict.fromkeys([f"{initials} {surname}", f"{spaced} {surname}", f"{tight} {surname}", f"{bare} {surname}"]))
+
+
+def _entry_aliases(etype: str, entry: dict) -> tuple[list[str], list[str]]:
+    """(aliases, titled-only aliases) of one gazetteer entry."""
+    name = str(entry["name"])
+    aliases = []
+    if _name_is_alias(entry, name):
+        aliases.append(name)
+    aliases += _as_list(entry.get("aliases"))
+    if etype == "person":
+        surname = str(entry.get("surname") or name.split()[-1])
+        for ini in _as_list(entry.get("initials")):
+            aliases += _initial_variants(ini, surname)
+        if entry.get("bare", True) and surname != name:
+            aliases.append(surname)
+    return aliases, _as_list(entry.get("titled"))
+
+
+def _case_variants(form: AliasForm) -> list[str]:
+    """The automaton runs on the text as written (so ``US`` never fires inside ``thus``); a
+    case-insensitive alias is entered as written, lower-cased, capitalised and upper-cased."""
+    if form.case_sensitive:
+        return [form.form]
+    f = form.form
+    return list(dict.fromkeys([f, _lower_same_length(f), f[:1].upper() + f[1:], f.upper() if len(f.upper()) == len(f) else f]))
+
+
+def load_gazetteer(directory: str | Path | None = None) -> Gazetteer:
+    """Read every ``<type>.yaml`` of the gazetteer directory (``treaties.yaml`` if present) and
+    compile one automaton over all aliases."""
+    directory = Path(directory) if directory else GAZETTEER_DIR
+    gaz = Gazetteer()
+    raw: dict[str, dict] = {}  # normalised form → {entity_ids, case_sensitive, titled, standalone, method}
+
+    def add(form: str, eid: str, *, case_sensitive=True, titled=False, standalone=False, method="gazetteer"):
+        form = normalize(form.strip())
+        if not form:
+            return
+        key = (form if case_sensitive else form.lower(), titled)
+        slot = raw.setdefault(key, {"form": form, "ids": [], "cs": case_sensitive, "titled": titled,
+                                    "standalone": standalone, "method": method})
+        if eid not in slot["ids"]:
+            slot["ids"].append(eid)
+        slot["standalone"] = slot["standalone"] or standalone
+
+    for etype, fname in TYPE_FILES.items():
+        path = directory / fname
+        if not path.exists():
+            continue
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
+        for entry in entries:
+            if not isinstance(entry, dict) or not entry.get("name"):
+                continue
+            name = str(entry["name"])
+            eid = f"{etype}:{entry.get('id') or slugify(name)}"
+            active = entry.get("active")
+            if eid not in gaz.entities:
+                gaz.entities[eid] = Entity(eid, etype, name, tuple(active) if active else None)
+            cs = bool(entry.get("case_sensitive", True))
+            standalone = set(_as_list(entry.get("standalone")))
+            aliases, titled = _entry_aliases(etype, entry)
+            for a in aliases:
+                add(a, eid, case_sensitive=cs, standalone=a in standalone)
+            for a in titled:
+                add(a, eid, case_sensitive=cs, titled=True, method="pattern")
+            if etype == "state":
+                adjectives = _as_list(entry.get("adjectives"))
+                if adjectives:
+                    gname = str(entry.get("government") or f"Government of {name}")
+                    gid = f"organisation:{slugify(gname)}"
+                    if gid not in gaz.entities:
+                        gaz.entities[gid] = Entity(gid, "organisation", gname)
+                    for adj in adjectives:
+                        for noun in ("Government", "government"):
+                            add(f"{adj} {noun}", gid, method="pattern")
+
+    auto = ahocorasick.Automaton()
+    for slot in raw.values():
+        form = AliasForm(slot["form"], tuple(slot["ids"]), slot["cs"], slot["titled"], slot["standalone"], slot["method"])
+        for variant in _case_variants(form):
+            gaz.forms.setdefault(variant, []).append(form)
+    for key in gaz.forms:
+        auto.add_word(key, key)
+    if len(auto):
+        auto.make_automaton()
+        gaz.automaton = auto
+    return gaz
+
+
+# ------------------------------------------------------------------------------------------
+# matching
+
+
+def _boundary_ok(norm: str, start: int, end: int) -> bool:
+    if start > 0:
+        c = norm[start - 1]
+        if c.isalnum() or c in _HYPHENS or c == "'" and start > 1 and norm[start - 2].isalpha():
+            return False
+    if end < len(norm):
+        c = norm[end]
+        if c.isalpha() or c in _HYPHENS and end + 1 < len(norm) and norm[end + 1].isalnum():
+            return False
+        # an alias ending in a letter glued to a digit is an endnote marker (Deputies1): allowed
+    return True
+
+
+def _prev_word_capitalised(norm: str, start: int) -> bool:
+    m = re.search(r"([A-Z][\w']*)\s$", norm[max(0, start - 40):start])
+    return bool(m) and m.group(1) not in _ARTICLES
+
+
+def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
+    """Every alias hit that passes the boundary, case and context rules, longest first."""
+    if gaz.automaton is None or not text:
+        return []
+    norm = normalize(text)
+    hits: list[tuple[int, int, AliasForm]] = []
+    for end_idx, key in gaz.automaton.iter(norm):
+        end = end_idx + 1
+        start = end - len(key)
+        if not _boundary_ok(norm, start, end):
+            continue
+        for form in gaz.forms[key]:
+            if form.titled and not _TITLE_RE.search(norm[max(0, start - 30):start]):
+                continue
+            if form.standalone and _prev_word_capitalised(norm, start):
+                continue
+            hits.append((start, end, form))
+            break
+    # longest match wins; among equals, the earlier one
+    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+    taken: list[tuple[int, int]] = []
+    chosen: list[_Candidate] = []
+    for start, end, form in hits:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        chosen.append(_Candidate(start, end, text[start:end], form.entity_ids, form.method))
+    chosen.sort(key=lambda c: c.char_start)
+    return chosen
+
+
+def _years(text: str) -> set[int]:
+    return {int(y) for y in _YEAR_RE.findall(text)}
+
+
+def _resolve(cand: _Candidate, gaz: Gazetteer, same_paragraph: set[str], years: set[int],
+             recent: dict[str, int] | None, here: int) -> str | None:
+    """Pick one entity for an ambiguous candidate, or None (left unlinked)."""
+    ids = cand.entity_ids
+    if len(ids) == 1:
+        return ids[0]
+    local = [e for e in ids if e in same_paragraph]
+    if len(local) == 1:
+        return local[0]
+    if years:
+        dated = [e for e in ids if (a := gaz.entities[e].active) and any(a[0] <= y <= a[1] for y in years)]
+        if len(dated) == 1:
+            return dated[0]
+    if recent:
+        seen = [(recent[e], e) for e in ids if e in recent and here - recent[e] <= CONTEXT_WINDOW]
+        if seen:
+            seen.sort(reverse=True)
+            if len(seen) == 1 or seen[0][0] != seen[1][0]:
+                return seen[0][1]
+    return None
+
+
+def _link(text: str, gaz: Gazetteer, recent: dict[str, int] | None = None, here: int = 0) -> list[Mention]:
+    cands = _candidates(text, gaz)
+    sure = {c.entity_ids[0] for c in cands if len(c.entity_ids) == 1}
+    years = _years(text) if any(len(c.entity_ids) > 1 for c in cands) else set()
+    out = []
+    for c in cands:
+        eid = _resolve(c, gaz, sure, years, recent, here)
+        if eid is not None:
+            out.append(Mention(c.char_start, c.char_end, c.surface, eid, c.method))
+    return out
+
+
+def find_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
+    """Entity mentions in one clean text, in text order (offsets into ``text``). Ambiguous aliases
+    are resolved from this text only; ``build_entity_tables`` also uses the preceding paragraphs."""
+    return _link(text, gazetteer)
+
+
+# ------------------------------------------------------------------------------------------
+# tables
+
+
+def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer: Gazetteer | None = None
+                        ) -> tuple[list[dict], list[dict]]:
+    """(entities rows, entity_mentions rows) for the whole corpus, contract columns only.
+
+    ``paragraphs`` need paragraph_id, doc_id, source_id, text; they are read per source in
+    paragraph_id order (document order), so an ambiguous surname can be resolved from the nearest
+    earlier mention in the same source. ``n_documents`` counts the distinct documents holding a
+    mention (a paragraph's doc_id is the deepest document containing it)."""
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    by_source: dict[str, list[dict]] = defaultdict(list)
+    for p in paragraphs:
+        by_source[p["source_id"]].append(p)
+    mentions: list[dict] = []
+    for source_id in sorted(by_source):
+        recent: dict[str, int] = {}
+        for i, p in enumerate(sorted(by_source[source_id], key=lambda r: r["paragraph_id"])):
+            text = p.get("text") or ""
+            for m in _link(text, gaz, recent, i):
+                recent[m.entity_id] = i
+                mentions.append({
+                    "entity_id": m.entity_id,
+                    "paragraph_id": p["paragraph_id"],
+                    "doc_id": p["doc_id"],
+                    "source_id": source_id,
+                    "char_start": m.char_start,
+                    "char_end": m.char_end,
+                    "surface": m.surface,
+                    "method": m.method,
+                })
+    mentions.sort(key=lambda r: (r["entity_id"], r["paragraph_id"], r["char_start"]))
+    surfaces: dict[str, set[str]] = defaultdict(set)
+    docs: dict[str, set[str]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    for m in mentions:
+        surfaces[m["entity_id"]].add(m["surface"])
+        docs[m["entity_id"]].add(m["doc_id"])
+        counts[m["entity_id"]] += 1
+    entities = []
+    for eid in sorted(counts):
+        ent = gaz.entities[eid]
+        entities.append({
+            "entity_id": eid,
+            "type": ent.type,
+            "name": ent.name,
+            "aliases": sorted(s for s in surfaces[eid] if s != ent.name),
+            "n_mentions": counts[eid],
+            "n_documents": len(docs[eid]),
+        })
+    return entities, mentions
