@@ -131,17 +131,19 @@ def check_dates(parquet_dir: Path, table: str) -> CheckOutcome:
     return CheckOutcome(not problems, {"problems": "; ".join(problems) or "none"})
 
 
+def _non_ws(s: str) -> int:
+    return len("".join(s.split()))
+
+
 def coverage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     """(non-whitespace characters of ``text`` inside some span, all non-whitespace characters)."""
-    mark = bytearray(len(text) + 1)
-    for a, b in spans:
-        mark[a:b] = b"\x01" * (b - a)
-    covered = total = 0
-    for i, c in enumerate(text):
-        if not c.isspace():
-            total += 1
-            covered += mark[i]
-    return covered, total
+    covered, end = 0, 0
+    for a, b in sorted(spans):
+        a = max(a, end)  # count overlapping spans once
+        if b > a:
+            covered += _non_ws(text[a:b])
+            end = b
+    return covered, _non_ws(text)
 
 
 def check_coverage(parquet_dir: Path, raw_dir: Path, include: list[str], minimum: float = 0.999) -> CheckOutcome:

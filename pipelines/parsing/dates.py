@@ -181,3 +181,124 @@ def old_style_to_new(d: dt.date) -> dt.date:
     if d <= JULIAN_LAST:
         return julian_to_gregorian(d)
     return d
+
+
+# --- date spans as chronologies write them (added for the markdown_book chronology) ------
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A date or range as a chronology prints it, resolved to New Style."""
+
+    start: dt.date
+    end: dt.date | None  # last day of a range (or of several listed days); None for one date
+    precision: str  # day / month
+    old_style: dt.date | None = None  # the Julian start date where the text gives one
+
+
+_SPAN_POINT = re.compile(
+    rf"""^\s*
+    (?P<days>\d{{1,2}}(?:\s*\(\s*\d{{1,2}}\s*\))?(?:\s*(?:,|\band\b|&)\s*\d{{1,2}}(?:\s*\(\s*\d{{1,2}}\s*\))?)*)?
+    \s*(?P<month>{MONTH})?
+    \s*,?\s*(?P<year>{_YEAR})?
+    (?:\s*\(\s*(?P<nday>\d{{1,2}})\s+(?P<nmonth>{MONTH})\s*,?\s*(?P<nyear>{_YEAR})?\s*\))?
+    \s*$""",
+    re.X | re.I,
+)
+_SPAN_DAY = re.compile(r"(\d{1,2})(?:\s*\(\s*(\d{1,2})\s*\))?")
+_SPAN_DASH = re.compile(r"\s*[-–]\s*")
+
+
+def _span_point(s: str) -> dict | None:
+    m = _SPAN_POINT.match(s)
+    if not m or not (m.group("days") or m.group("month")):
+        return None
+    days = [(int(a), int(b) if b else None) for a, b in _SPAN_DAY.findall(m.group("days") or "")]
+    return {
+        "days": days,
+        "month": _month(m.group("month")) if m.group("month") else None,
+        "year": int(m.group("year")) if m.group("year") else None,
+        "new": (int(m.group("nday")), _month(m.group("nmonth")), int(m.group("nyear")) if m.group("nyear") else None)
+        if m.group("nday")
+        else None,
+    }
+
+
+def _next_month(y: int, m: int) -> tuple[int, int]:
+    return (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def _resolve_day(od: int, nd: int | None, month: int, year: int, new, old_style: bool):
+    """One written day → (New Style date, Julian date or None)."""
+    if new is not None:  # 25 October (7 November)
+        nday, nmonth, nyear = new
+        ny = nyear or (year + 1 if nmonth < month else year)
+        return safe_date(ny, nmonth, nday), safe_date(year, month, od)
+    if nd is not None:  # 2(15) November: Old Style day, New Style day in brackets
+        ny, nm = (year, month) if nd >= od else _next_month(year, month)
+        return safe_date(ny, nm, nd), safe_date(year, month, od)
+    d = safe_date(year, month, od)
+    if d is not None and old_style and d <= JULIAN_LAST:
+        jd = julian_safe(year, month, od)
+        return jd, d
+    return d, None
+
+
+def _last_day(y: int, m: int) -> dt.date:
+    ny, nm = _next_month(y, m)
+    return dt.date(ny, nm, 1) - dt.timedelta(days=1)
+
+
+def parse_date_span(s: str, default_year: int | None = None, old_style: bool = False) -> DateSpan | None:
+    """A chronology date → ``DateSpan`` (New Style), or None when ``s`` is not one.
+
+    Forms: ``18 February``, ``6-8 March``, ``14 and 16 June``, ``2(15) November``,
+    ``25 October (7 November)``, ``23 December 1917 (5 January 1918)``, ``10 April-19 May``,
+    ``9(22) December-3 March 1918``, ``26 August 1921-16 April 1922``, ``March``,
+    ``July-December``. ``default_year``: the year heading the entry stands under.
+    ``old_style``: a date with no bracketed New Style on or before 31 January 1918 is Julian
+    (converted); a bracketed New Style is always taken as given."""
+    s = s.replace("*", " ").strip().rstrip(".,:;")
+    s = re.sub(r"\s+", " ", s)
+    parts = _SPAN_DASH.split(s)
+    if len(parts) > 2 or not s:
+        return None
+    points = [_span_point(p) for p in parts]
+    if any(p is None for p in points):
+        return None
+    right = points[-1]
+    left = points[0]
+    if right["month"] is None:
+        return None
+    if left["month"] is None:
+        if len(points) == 1:
+            return None
+        left = {**left, "month": right["month"]}
+    ryear = right["year"] or default_year
+    lyear = left["year"] or default_year
+    if ryear is None and lyear is not None:
+        ryear = lyear
+    if lyear is None and ryear is not None:
+        lyear = ryear - 1 if left["month"] > right["month"] else ryear
+    if lyear is None or ryear is None:
+        return None
+    if len(points) == 2 and right["year"] and not left["year"] and default_year is None and left["month"] > right["month"]:
+        lyear = ryear - 1
+    # both sides without days: month precision
+    if not left["days"] and not right["days"]:
+        start = dt.date(lyear, left["month"], 1)
+        end = _last_day(ryear, right["month"]) if len(points) == 2 else None
+        return DateSpan(start, end, "month")
+    if not left["days"] or not right["days"]:
+        return None
+    od, nd = left["days"][0]
+    start, start_os = _resolve_day(od, nd, left["month"], lyear, left["new"], old_style)
+    if start is None:
+        return None
+    end = None
+    if len(points) == 2 or len(right["days"]) > 1:
+        od2, nd2 = right["days"][-1]
+        end, _ = _resolve_day(od2, nd2, right["month"], ryear, right["new"], old_style)
+        if end is None or end < start:
+            return None
+    return DateSpan(start, end, "day", start_os)
