@@ -1,0 +1,318 @@
+"""Line classification and line-level repairs for OCR'd page layouts.
+
+Pure functions on single raw lines (or a line with its neighbours) that know nothing of any
+one source file:
+
+- ``page_number``: a printed page number standing on its own line (``104``), possibly with a
+  printer's signature mark (``2—2841 17``, ``2* 19``) or a running title (``22  V. I. LENIN``);
+- ``is_ocr_noise``: scanner debris read as stray letters and symbols (``t``, ``■``, ``j L  j L``);
+- ``running_heads``: short lines repeated at page tops (book or chapter title);
+- ``repair_spacing``: letter-spaced words (``TO A L L``, ``M a r c h  2 7 ,1 9 2 2``) and split
+  capitals (``W hat``, ``N ovem ber``) re-joined, using the text's own vocabulary;
+- ``strip_debris``: symbol-only tokens at a line's edges (``once. ^``, ``pp. 383-89 |»``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipelines.parsing.text import Vocabulary, normalize_chars
+
+# --- page numbers ------------------------------------------------------------------------
+
+_PAGE_ONLY = re.compile(r"^\s*(\d{1,4})\s*$")
+# a printer's signature mark before the page number: "2—2841 17", "2* 19", "3-1234 33"
+_SIGNATURE_PAGE = re.compile(r"^\s*\d{1,2}(?:\s*[—–-]\s*\d{2,6}|\*)\s+(\d{1,4})\s*$")
+# a running title beside the page number: "22  V. I. LENIN", "LENIN ON PEACE  23"
+_HEAD_PAGE_L = re.compile(r"^\s*(\d{1,4})\s{1,}([A-Z][A-Z .,'’:-]{3,60})\s*$")
+_HEAD_PAGE_R = re.compile(r"^\s*([A-Z][A-Z .,'’:-]{3,60}?)\s{1,}(\d{1,4})\s*$")
+
+
+def page_number(text: str) -> int | None:
+    """The printed page number if ``text`` (one raw line) is only a page number, with or
+    without a printer's signature mark; else None. Call it only on lines standing alone
+    (blank lines around them): a number inside a paragraph is not a page number."""
+    t = normalize_chars(text)
+    m = _PAGE_ONLY.match(t) or _SIGNATURE_PAGE.match(t)
+    if m:
+        n = int(m.group(1))
+        return n if 0 < n < 2000 else None
+    return None
+
+
+def has_signature_mark(text: str) -> bool:
+    """``2—2841 17`` / ``2* 19``: a page number with a printer's signature mark beside it,
+    unambiguous even where the line is not set off by blank lines above."""
+    return bool(_SIGNATURE_PAGE.match(normalize_chars(text)))
+
+
+def running_head_page(text: str) -> int | None:
+    """``22  V. I. LENIN`` / ``LENIN ON PEACE  23``: a running head carrying the page number
+    (all capitals beside a number). Returns the page number, else None."""
+    t = normalize_chars(text)
+    m = _HEAD_PAGE_L.match(t)
+    if m and not m.group(2).strip().isdigit():
+        return int(m.group(1))
+    m = _HEAD_PAGE_R.match(t)
+    if m:
+        return int(m.group(2))
+    return None
+
+
+def running_heads(lines: list[str], min_repeats: int | None = None) -> set[str]:
+    """Normalised texts of short lines that stand alone and repeat at least ``min_repeats``
+    times (running heads: the book or chapter title printed at the top of each page). By
+    default a head must come back about once in ten pages (one per 500 lines, at least 3
+    times), so a signature that closes a few letters (``Lenin``) is no running head.
+
+    ``lines`` are raw lines; a candidate is a non-blank line with a blank line on at least one
+    side, 3-60 characters, with letters, and not ending like a sentence."""
+    if min_repeats is None:
+        min_repeats = max(3, len(lines) // 500)
+    counts: Counter = Counter()
+    for i, ln in enumerate(lines):
+        key = _head_key(ln)
+        if not key:
+            continue
+        before = i == 0 or not lines[i - 1].strip()
+        after = i + 1 == len(lines) or not lines[i + 1].strip()
+        if before or after:
+            counts[key] += 1
+    return {k for k, c in counts.items() if c >= min_repeats}
+
+
+def _head_key(line: str) -> str | None:
+    if len(line) > 70:
+        return None
+    t = normalize_chars(line).strip()
+    if not (3 <= len(t) <= 60) or not re.search(r"[A-Za-z]{3}", t) or t.endswith((".", ",", ";", ":", "?", "!")):
+        return None
+    if re.match(r"^(?:pp?\.|Vol\.)", t):
+        return None
+    key = re.sub(r"\d+", "", t).strip().lower()
+    key = re.sub(r"\s+", " ", key)
+    return key if len(key) >= 3 else None
+
+
+def is_running_head(line: str, heads: set[str]) -> bool:
+    key = _head_key(line)
+    return key is not None and key in heads
+
+
+# --- OCR debris --------------------------------------------------------------------------
+
+_DEBRIS_CHARS = "■□▪●•^~|»«_¦§*#@$%&+=<>\\/;:.,'`’‘\"“”!?()[]{}-—–"
+
+
+def is_ocr_noise(text: str) -> bool:
+    """A line of scanner debris: only symbols, or tokens of at most one letter each with at
+    most four letters in all (``t``, ``r``, ``■``, ``^``, ``j L  j L``, ``__ __ T``,
+    ``* * g``, ``■ v- . ;• r``). Lines with a digit (``1)``, ``(5)``), a word of two or more
+    letters, or the pronoun ``I`` / article ``a`` alone with a sentence are kept."""
+    t = text.strip()
+    if not t or len(t) > 30:
+        return False
+    t = normalize_chars(t)
+    if re.search(r"\d", t):
+        return False
+    letters = re.findall(r"[^\W\d_]", t)
+    if not letters:
+        return True  # symbols only
+    if len(letters) > 4:
+        return False
+    for tok in t.split():
+        if len(re.findall(r"[^\W\d_]", tok)) > 1:
+            return False
+    return True
+
+
+_DEBRIS_END = set("■□▪●•^~|»«_¦<>\\")
+_EDGE_DEBRIS = re.compile(r"(?:\s+[■□▪●•^~|»«_¦<>\\]+[\W_]*)+\s*$")
+_LEAD_DEBRIS = re.compile(r"^\s*(?:[■□▪●•^~|»«¦<>\\]+\s+)+")
+
+
+def strip_debris(text: str) -> str:
+    """Remove symbol-only tokens at the end or start of a line (``once. ^`` → ``once.``,
+    ``pp. 383-89 |»`` → ``pp. 383-89``, ``■ Notes`` → ``Notes``)."""
+    core = text.strip()
+    if not core:
+        return text
+    if core[-1] in _DEBRIS_END or (len(core) > 1 and core[-2] in _DEBRIS_END):
+        text = _EDGE_DEBRIS.sub("", text)
+    if core[0] in _DEBRIS_END:
+        text = _LEAD_DEBRIS.sub("", text)
+    return text
+
+
+# --- letter spacing and split capitals ---------------------------------------------------
+
+
+
+def repair_spacing(line: str, vocab: Vocabulary) -> str:
+    """Re-join words the OCR split into letters or pieces, using the text's vocabulary.
+
+    ``TO A L L  REGIMENTAL`` → ``TO ALL REGIMENTAL``; ``M a r c h  2 7 ,1 9 2 2`` →
+    ``March 27, 1922``; ``N ovem ber`` → ``November``; ``W hat`` → ``What``;
+    ``R EV O LU TIO N A R Y`` → ``REVOLUTIONARY``. A run of tokens is joined when the joined
+    word is known to the vocabulary (or is a run of single letters / digits) and at least one
+    piece is not a word by itself, so ``in to`` or ``a part`` stay apart."""
+    if "  " in line.strip():
+        # wide gaps separate words, single spaces separate letters: join inside each chunk
+        chunks = re.split(r"\s{2,}", line.strip())
+        out = " ".join(_join_chunk(c, vocab) for c in chunks)
+    else:
+        out = _join_chunk(line.strip(), vocab)
+    lead = line[: len(line) - len(line.lstrip())]
+    trail = line[len(line.rstrip()):]
+    out = re.sub(r"(?<=\d) +,", ",", out)  # "27 ,1922" → "27,1922"
+    out = re.sub(r"(\d),(1[6-9]\d\d)\b", r"\1, \2", out)  # "14,1918" → "14, 1918"
+    out = re.sub(r"\b([A-Z]) \.(?= [A-Z])", r"\1.", out)  # "V . Ulyanov" → "V. Ulyanov"
+    return lead + out + trail
+
+
+def _piece_count(piece: str, vocab: Vocabulary) -> int:
+    """How often a piece stands as a word; single letters other than a/i/o count as none."""
+    if len(piece) == 1 and piece.lower() not in {"a", "i", "o"}:
+        return 0
+    return vocab.count(piece)
+
+
+def _is_word(piece: str, vocab: Vocabulary) -> bool:
+    p = piece.lower()
+    if len(p) == 1:
+        return p in {"a", "i", "o"}
+    if len(p) <= 2:  # short pieces: OCR fragments ("ll", "EV") recur; real words are frequent
+        return vocab.count(p) >= 10
+    return vocab.count(p) >= 3
+
+
+_CORE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$")
+
+
+def _frag_cache(vocab: Vocabulary) -> dict:
+    cache = getattr(vocab, "_layout_frag_cache", None)
+    if cache is None:
+        cache = {}
+        vocab._layout_frag_cache = cache
+    return cache
+
+
+def _join_chunk(chunk: str, vocab: Vocabulary) -> str:
+    toks = chunk.split()
+    if len(toks) < 2:
+        return chunk
+    cache = _frag_cache(vocab)
+    frag = []
+    for t in toks:
+        f = cache.get(t)
+        if f is None:
+            core = _CORE.match(t).group(2)
+            f = bool(core) and (
+                (core.isalpha() and len(core) <= 5 and _piece_count(core, vocab) < 5) or (core.isdigit() and len(core) == 1)
+            )
+            cache[t] = f
+        frag.append(f)
+    if not any(frag):
+        return " ".join(toks)
+    # a join can only start at or just before a rare piece (a fragment, not a common word)
+    cores = [_CORE.match(t).groups() for t in toks]
+    out: list[str] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        joined = False
+        if not (frag[i] or (i + 1 < n and frag[i + 1])):
+            out.append(toks[i])
+            i += 1
+            continue
+        maxk = 1
+        while maxk < 12 and i + maxk < n and not cores[i + maxk - 1][2] and not cores[i + maxk][0] and cores[i + maxk][1]:
+            maxk += 1
+        if maxk >= 2 and (frag[i] or frag[i + 1]):
+            tries = [(k, False) for k in range(maxk, 1, -1)]
+            if len(cores[i][1]) == 1 and cores[i][1].isupper():
+                tries += [(k, True) for k in range(maxk, 1, -1)]
+            for k, caps_pass in tries:
+                group = cores[i : i + k]
+                # only the first may carry leading, only the last trailing punctuation
+                if any(c[0] for c in group[1:]) or any(c[2] for c in group[:-1]):
+                    continue
+                parts = [c[1] for c in group]
+                if not all(parts) or not any(frag[i : i + k]):
+                    continue
+                # a hyphenated first token joins by its last segment: "ALL-RU SSIA"
+                prefix = ""
+                if "-" in parts[0]:
+                    cut = parts[0].rindex("-") + 1
+                    prefix, parts[0] = parts[0][:cut], parts[0][cut:]
+                    if not parts[0]:
+                        continue
+                word = "".join(parts)
+                if all(p.isdigit() for p in parts):
+                    ok = all(len(p) == 1 for p in parts)  # "2 7" → "27", "1 9 2 2" → "1922"
+                elif not word.isalpha():
+                    ok = False
+                elif all(len(p) == 1 for p in parts) and k >= 3 and not caps_pass:
+                    ok = True  # "A L L", "M a r c h": spaced letters
+                elif caps_pass:
+                    # "M ETALW ORKERS": capitals split into fragments after a lone letter
+                    ok = word.isupper() and len(parts[0]) == 1 and all(_piece_count(p, vocab) < 3 for p in parts)
+                else:
+                    whole = vocab.count(word.lower())
+                    piece_counts = [_piece_count(p, vocab) for p in parts]
+                    # the joined word must be known and commoner than its rarest piece
+                    # ("W hat", "RU SSIA"; not "in to", "any one")
+                    ok = whole >= 2 and whole > min(piece_counts)
+                    if ok and k == 2 and len(parts[0]) == 1 and parts[0].lower() in {"a", "i"}:
+                        # "a part" / "I tell": the one-letter word is real unless the other
+                        # half is no word at all
+                        ok = not _is_word(parts[1], vocab)
+                    if ok and not (word.isupper() or word[1:].islower()):
+                        ok = False
+                if ok:
+                    out.append(group[0][0] + prefix + word + group[-1][2])
+                    i += k
+                    joined = True
+                    break
+        if not joined:
+            out.append(toks[i])
+            i += 1
+    return " ".join(out)
+
+
+_SPLIT_CAP = re.compile(r"\b([A-Z]) ([a-z]{2,})\b")
+
+
+def repair_split_capitals(text: str, vocab: Vocabulary) -> str:
+    """``W ilson`` → ``Wilson`` in re-flowed text (a split capital the line-level repair could
+    not see because the word was also broken across lines)."""
+
+    def fix(m: re.Match) -> str:
+        word = m.group(1) + m.group(2)
+        if vocab.count(word) >= 2 and vocab.count(m.group(2)) < vocab.count(word):
+            return word
+        return m.group(0)
+
+    return _SPLIT_CAP.sub(fix, text)
+
+
+# --- small OCR repairs -------------------------------------------------------------------
+
+_OCR_FIXES = [
+    (re.compile(r"(?<!\w)6i(?=[A-Z])"), "“"),  # an opening quote read as "6i"
+    (re.compile(r"\{(?=[A-Z][^{}()]{0,40}\))"), "("),  # "{Applause, laughter.)" → "(Applause, laughter.)"
+    (re.compile(r"■\s?(?=\w)|(?<=\w)■"), ""),  # a black square glued to a word is a speck
+    (re.compile(r"(?<=\()([A-Z][a-z]+)\}"), r"\1)"),
+    (re.compile(r"(?<=[a-z])\*(?=[a-z])"), ""),  # a speck read as "*" inside a word: "Ru*ssia"
+]
+
+
+def repair_ocr(line: str) -> str:
+    """A few character confusions that are unambiguous in context: ``6iBetter`` → ``“Better``,
+    ``{Applause.)`` → ``(Applause.)``, ``{Lenin)`` → ``(Lenin)``."""
+    if "6i" not in line and "{" not in line and "}" not in line and "■" not in line and "*" not in line:
+        return line
+    for rx, rep in _OCR_FIXES:
+        line = rx.sub(rep, line)
+    return line
