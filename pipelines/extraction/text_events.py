@@ -1,0 +1,120 @@
+"""Dated events stated in running text (``events`` rows of kind ``text``).
+
+Precision first: a sentence becomes an event only when its date is unambiguous and is the
+date of what the sentence tells — a full date (day, month and year) governed by the temporal
+``on`` (``On May 10, 1920, the dockers refused ...``, ``... was signed in Moscow on February 28,
+1921``), a range ``from <date> to <date>``, or a sentence-initial ``In <Month> <Year>``. Not
+events: dates of publications (``Pravda, November 28, 1958``), identifiers (``the treaty of
+March 16, 1921``), bare years, day-and-month without a year, sentences with two competing
+``on <date>``, questions, and quoted matter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipelines.parsing.dates import ParsedDate, find_dates
+
+__all__ = ["TextEvent", "find_text_events", "split_sentences"]
+
+
+@dataclass(frozen=True)
+class TextEvent:
+    date_start: dt.date
+    date_end: dt.date | None  # last day of a range; None for a single date
+    date_precision: str  # day / month
+    date_text: str  # the date as written
+    text: str  # the sentence, clean
+    char_start: int  # span of the sentence in the paragraph text
+    char_end: int
+
+
+# Words ending with a full stop that do not end a sentence.
+_ABBREV = {
+    "mr", "mrs", "dr", "st", "no", "nos", "vol", "vols", "p", "pp", "cf", "ed", "eds", "gen", "col",
+    "lt", "capt", "prof", "sen", "rev", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "ibid", "op", "cit", "art", "arts", "ch", "fig", "m", "messrs",
+    "viz", "etc", "e.g", "i.e", "sr", "jr", "co", "inc", "ltd",
+}
+_SENT_END = re.compile(r"[.!?]['\"”’)]*\s+(?=['\"“‘(]?[A-Z0-9])")
+
+
+@lru_cache(maxsize=4096)
+def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans (start, end) in ``text``. A full stop after an initial (``V. I. Lenin``)
+    or a listed abbreviation (``Vol.``, ``Mr.``, ``pp.``) does not end a sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        stop = m.start() + 1
+        word = re.search(r"([\w.]+)\.$", text[start:stop])
+        if text[m.start()] == "." and word:
+            w = word.group(1).lower()
+            if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+                continue
+        end = m.end() - len(m.group(0)) + len(m.group(0).rstrip())
+        spans.append((start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return tuple(spans)
+
+
+_ON = re.compile(r"(?:^|[\s,(])(?:[Oo]n|[Oo]n the night of|[Oo]n the morning of|[Oo]n the evening of)\s+$")
+_FROM = re.compile(r"(?:^|[\s,(])[Ff]rom\s+$")
+_TO = re.compile(r"^\s*(?:to|till|until|through)\s+")
+_IN_MONTH_START = re.compile(r"^\s*In\s+$")
+
+
+def _governed_by(sentence: str, d: ParsedDate, rx: re.Pattern) -> bool:
+    return bool(rx.search(sentence[: d.start]))
+
+
+def _quoted(sentence: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a double-quoted passage of the sentence."""
+    before = sentence[:pos]
+    straight = before.count('"') % 2 == 1
+    curly = before.count("“") > before.count("”")
+    return straight or curly
+
+
+def find_text_events(paragraph_text: str) -> list[TextEvent]:
+    """The unambiguously dated events stated in one paragraph (see the module docstring)."""
+    out: list[TextEvent] = []
+    for s_start, s_end in split_sentences(paragraph_text):
+        sentence = paragraph_text[s_start:s_end].strip()
+        if not sentence or sentence.endswith("?") or len(sentence.split()) < 4:
+            continue
+        dates = [d for d in find_dates(sentence) if not _quoted(sentence, d.start)]
+        event = _event_of(sentence, dates)
+        if event is None:
+            continue
+        (d0, d1, precision, date_text) = event
+        lead = len(paragraph_text[s_start:s_end]) - len(paragraph_text[s_start:s_end].lstrip())
+        out.append(TextEvent(d0, d1, precision, date_text, sentence, s_start + lead, s_start + lead + len(sentence)))
+    return out
+
+
+def _event_of(sentence: str, dates: list[ParsedDate]) -> tuple[dt.date, dt.date | None, str, str] | None:
+    # a range: from <date> to <date>
+    for a, b in zip(dates, dates[1:], strict=False):
+        if (a.precision == b.precision == "day" and _governed_by(sentence, a, _FROM)
+                and _TO.match(sentence[a.end:b.start]) and b.date > a.date):
+            others = [d for d in dates if d is not a and d is not b and _governed_by(sentence, d, _ON)]
+            if others:
+                return None
+            return a.date, b.date, "day", sentence[a.start:b.end]
+    on_dates = [d for d in dates if d.precision == "day" and _governed_by(sentence, d, _ON)]
+    if len({d.date for d in on_dates}) == 1:
+        d = on_dates[0]
+        return d.date, None, "day", d.text
+    if on_dates:
+        return None  # two events in one sentence: ambiguous
+    if (dates and dates[0].precision == "month" and dates[0].start <= 4 and _IN_MONTH_START.match(sentence[: dates[0].start])
+            and len(dates) == 1):  # "In September 1942 and in April 1944 ...": two times
+        d = dates[0]
+        return d.date, None, "month", d.text
+    return None

@@ -1,0 +1,837 @@
+"""Treaties and what happened to them: ``treaties`` and ``treaty_events`` rows.
+
+Pure functions (no dagster). ``build_treaty_tables(paragraphs, events, mentions)`` reads
+
+* the chronology entries (``events`` of kind ``chronology``) first: each entry with an event
+  verb (``is signed``, ``concluded``, ``ratifies``, ``denounces``, ``prolonging`` ...) is linked to
+  one treaty and gives a dated treaty event, its evidence being the entry's paragraph;
+* then the running text: a sentence with an event verb, a treaty reference and the date of that
+  verb (``signed in Moscow on February 28, 1921``).
+
+A treaty reference is a gazetteer name (``gazetteer/treaties.yaml``; also the ``treaty:`` rows
+of ``mentions``) or a description resolved against the gazetteer by linking rules: parties
+(``Soviet-German``, ``between USSR and Latvia``, ``with Turkey``), kind (``non-aggression``,
+``mutual assistance``), date or year (``of 17 December 1925``, ``of 1922``), place
+(``1929 Berlin Treaty``). A description is linked only when exactly one treaty fits. A chronology
+entry recording the signing of a treaty the gazetteer lacks creates a new treaty row.
+
+A treaty row's date_signed, parties and place_signed come from the signing evidence when there is
+some (chronology first), else from the gazetteer (reference values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import yaml
+
+from pipelines.extraction.text_events import split_sentences
+from pipelines.parsing.dates import ParsedDate, find_dates
+
+GAZETTEER = Path(__file__).resolve().parent / "gazetteer" / "treaties.yaml"
+
+TREATY_TYPES = (
+    "peace", "armistice", "trade", "non-aggression", "neutrality", "mutual-assistance", "alliance",
+    "friendship", "border", "recognition", "convention", "protocol", "other",
+)
+EVENTS = ("signed", "ratified", "entered_into_force", "prolonged", "denounced", "annulled", "violated", "expired")
+
+
+def slug(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+
+
+# ---------------------------------------------------------------------------------------------
+# Gazetteer
+
+
+@dataclass(frozen=True)
+class Treaty:
+    id: str  # treaty_id: "treaty:<slug>"
+    name: str
+    treaty_type: str | None
+    parties: tuple[str, ...]
+    date_signed: dt.date | None
+    place_signed: str | None
+    aliases: tuple[str, ...] = ()
+    proposed: bool = False
+
+
+def _as_date(v) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v))
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(path: str | None = None) -> tuple[Treaty, ...]:
+    """The curated treaties (reference values) of ``gazetteer/treaties.yaml``."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    entries = yaml.load(Path(path or GAZETTEER).read_text(encoding="utf-8"), Loader=loader) or []
+    out = []
+    for e in entries:
+        tid = "treaty:" + (e.get("id") or slug(e["name"]))
+        aliases = tuple(dict.fromkeys([e["name"], *(e.get("aliases") or [])]))
+        out.append(Treaty(tid, e["name"], e.get("treaty_type"), tuple(e.get("parties") or ()),
+                          _as_date(e.get("date_signed")), e.get("place_signed"), aliases,
+                          e.get("status") == "proposed"))
+    return tuple(out)
+
+
+_AUTOMATA: dict[int, tuple[tuple[Treaty, ...], object]] = {}
+
+
+def _automaton(gazetteer: tuple[Treaty, ...]):
+    """One Aho-Corasick automaton over every alias (case-sensitive), cached per gazetteer object
+    (hashing the whole gazetteer on every call would cost more than the matching)."""
+    cached = _AUTOMATA.get(id(gazetteer))
+    if cached is not None and cached[0] is gazetteer:
+        return cached[1]
+    auto = ahocorasick.Automaton()
+    for t in gazetteer:
+        for a in t.aliases:
+            if a and a not in auto:
+                auto.add_word(a, (len(a), t.id))
+    if len(auto):
+        auto.make_automaton()
+    if len(_AUTOMATA) > 8:
+        _AUTOMATA.clear()
+    _AUTOMATA[id(gazetteer)] = (gazetteer, auto)
+    return auto
+
+
+def _boundary(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_")
+
+
+def match_aliases(text: str, gazetteer: tuple[Treaty, ...] | None = None) -> list[tuple[int, int, str]]:
+    """Gazetteer names in ``text``: (start, end, treaty_id); case-sensitive, whole words, not part
+    of a hyphenated word; the longest wins where names overlap, then the leftmost."""
+    auto = _automaton(gazetteer or load_gazetteer())
+    if not len(auto) or not text:
+        return []
+    found = []
+    for end_idx, (n, tid) in auto.iter(text):
+        start, end = end_idx - n + 1, end_idx + 1
+        if _boundary(text, start, end):
+            found.append((start, end, tid))
+    found.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+    taken: list[tuple[int, int, str]] = []
+    for f in found:
+        if not any(f[0] < b and a < f[1] for a, b, _ in taken):
+            taken.append(f)
+    return sorted(taken)
+
+
+def mentions_for(paragraphs: list[dict], gazetteer: tuple[Treaty, ...] | None = None) -> list[dict]:
+    """entity_mentions-like rows for the gazetteer names in ``paragraphs`` (method ``gazetteer``)."""
+    out = []
+    for p in paragraphs:
+        for s, e, tid in match_aliases(p["text"] or "", gazetteer):
+            out.append({"entity_id": tid, "paragraph_id": p["paragraph_id"], "doc_id": p.get("doc_id"),
+                        "source_id": p.get("source_id"), "char_start": s, "char_end": e,
+                        "surface": p["text"][s:e], "method": "gazetteer"})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties
+
+STATE_NAMES = {
+    "Soviet Union": ["USSR", "U.S.S.R.", "Soviet Union", "Soviet Russia", "RSFSR", "R.S.F.S.R.", "Soviet Republic",
+                     "Russian Soviet Federative Socialist Republic", "Russian Socialist Federative Soviet Republic",
+                     "Land of Soviets", "Soviet government", "Soviet Government"],
+    "Russian Empire": ["Russian Empire", "tsarist Russia", "Tsarist Russia"],
+    "Ukraine": ["Ukrainian SSR", "Ukrainian Soviet Socialist Republic", "Soviet Ukraine"],
+    "Belarus": ["Byelorussian SSR", "Byelorussian Soviet Socialist Republic", "Belorussian SSR"],
+    "Transcaucasian SFSR": ["Transcaucasian Federative Soviet Republic", "Transcaucasian Soviet Federative Socialist Republic"],
+    "Germany": ["Germany"], "Austria-Hungary": ["Austria-Hungary"], "Bulgaria": ["Bulgaria"],
+    "Turkey": ["Turkey"], "Great Britain": ["Great Britain", "Britain", "England", "United Kingdom"],
+    "France": ["France", "French Republic"], "Italy": ["Italy"], "Japan": ["Japan"], "China": ["China"],
+    "United States": ["United States of America", "United States", "USA", "U.S.A.", "America"],
+    "Poland": ["Poland", "Polish People's Republic", "Polish Republic"], "Finland": ["Finland"],
+    "Estonia": ["Estonia"], "Latvia": ["Latvia"], "Lithuania": ["Lithuania"], "Iran": ["Iran", "Persia"],
+    "Afghanistan": ["Afghanistan"], "Mongolia": ["Mongolian People's Republic", "Mongolia", "MPR"],
+    "Czechoslovakia": ["Czechoslovakia", "Czechoslovak Republic"], "Yugoslavia": ["Yugoslavia"],
+    "Romania": ["Romania", "Rumania"], "Hungary": ["Hungary"], "Norway": ["Norway"], "Yemen": ["Yemen"],
+    "Manchukuo": ["Manchukuo"], "Armenia": ["Armenia"], "Georgia": ["Georgia"], "Azerbaijan": ["Azerbaijan"],
+    "Greece": ["Greece"], "Sweden": ["Sweden"], "Denmark": ["Denmark"], "Austria": ["Austria"],
+    "Belgium": ["Belgium"], "Spain": ["Spain"], "Netherlands": ["Holland", "Netherlands"],
+    "Canada": ["Canada"], "Mexico": ["Mexico"], "Saudi Arabia": ["Saudi Arabia", "Hejaz"],
+    "Far Eastern Republic": ["Far Eastern Republic"], "Thailand": ["Thailand", "Siam"], "Iraq": ["Iraq"],
+}
+# First elements of compounds (Soviet-German, Anglo-Soviet, Franco-Soviet) and adjectives.
+STATE_ADJ = {
+    "Soviet": "Soviet Union", "Russo": "Soviet Union", "Russian": "Soviet Union", "German": "Germany",
+    "Anglo": "Great Britain", "British": "Great Britain", "English": "Great Britain", "Franco": "France",
+    "French": "France", "Polish": "Poland", "Turkish": "Turkey", "Iranian": "Iran", "Persian": "Iran",
+    "Afghan": "Afghanistan", "Finnish": "Finland", "Estonian": "Estonia", "Latvian": "Latvia",
+    "Lithuanian": "Lithuania", "Czechoslovak": "Czechoslovakia", "Czech": "Czechoslovakia",
+    "Chinese": "China", "Sino": "China", "Japanese": "Japan", "Italian": "Italy", "Italo": "Italy",
+    "Mongolian": "Mongolia", "Yugoslav": "Yugoslavia", "American": "United States", "US": "United States",
+    "Norwegian": "Norway", "Romanian": "Romania", "Yemeni": "Yemen", "Greco": "Greece", "Greek": "Greece",
+    "Bulgarian": "Bulgaria", "Hungarian": "Hungary", "Ukrainian": "Ukraine", "Austrian": "Austria",
+    "Swedish": "Sweden", "Danish": "Denmark", "Belgian": "Belgium", "Mexican": "Mexico",
+}
+# Names standing for several states at once.
+STATE_GROUPS = {
+    "Transcaucasian Soviet Republics": ("Armenia", "Azerbaijan", "Georgia"),
+    "Transcaucasian Republics": ("Armenia", "Azerbaijan", "Georgia"),
+    "Baltic States": ("Estonia", "Latvia", "Lithuania"),
+}
+_STATE_RX = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted([*(n for ns in STATE_NAMES.values() for n in ns), *STATE_GROUPS],
+                                                            key=len, reverse=True))
+    + r")(?![\w-])")
+_NAME_TO_STATE = {n: s for s, ns in STATE_NAMES.items() for n in ns}
+_COMPOUND_RX = re.compile(r"(?<![\w-])((?:[A-Z][a-z]+|US)(?:-(?:[A-Z][a-z]+|US))+)(?![\w-])")
+
+
+def compound_parties(text: str) -> list[tuple[int, int, list[str]]]:
+    """``Soviet-German``, ``Anglo-French-Soviet``: (start, end, parties) for hyphenated compounds
+    whose every element is a state adjective."""
+    out = []
+    for m in _COMPOUND_RX.finditer(text):
+        parts = m.group(1).split("-")
+        if all(p in STATE_ADJ for p in parts):
+            out.append((m.start(), m.end(), list(dict.fromkeys(STATE_ADJ[p] for p in parts))))
+    return out
+
+
+def state_names(text: str) -> list[tuple[int, int, str]]:
+    """State names in ``text``: (start, end, canonical state)."""
+    out = []
+    for m in _STATE_RX.finditer(text):
+        for st in STATE_GROUPS.get(m.group(1), (_NAME_TO_STATE.get(m.group(1)),)):
+            out.append((m.start(), m.end(), st))
+    return out
+
+
+_BETWEEN_STOP = re.compile(
+    r"\s(?:on|providing|for|concerning|regarding|against|to|in the|in war|of the|which|that|whereby|establishing)\s|[;:.(]")
+
+
+def parties_in(text: str) -> list[str]:
+    """The parties a treaty statement names, in order: a state compound (``Soviet-Turkish
+    treaty``) wins; else the ``between ... and ...`` clause; else every state named."""
+    comps = compound_parties(text)
+    if comps:
+        return comps[0][2]
+    m = re.search(r"\bbetween\s", text)
+    if m:
+        rest = re.sub(r",?\s*on the (?:one hand|other)\b,?", " ", text[m.end():])
+        stop = _BETWEEN_STOP.search(rest + " ")
+        clause = rest[: stop.start()] if stop else rest
+        found = list(dict.fromkeys(s for _, _, s in state_names(clause)))
+        if len(found) >= 2:
+            return found
+    text = _ON_OF_RX.sub(" ", text)
+    return list(dict.fromkeys(s for _, _, s in state_names(text)))
+
+
+# "agreement on division of Czechoslovakia", "treaty on reunification of Transcarpathian Ukraine
+# with ...": the states of such a complement are what the treaty is about, not its parties.
+_ON_OF_RX = re.compile(r"\b(?:on|regarding|concerning)\s+(?:the\s+)?[a-z][a-z -]*?\bof\s+(?:[A-Z][\w'-]*\s*)+(?:with\s+(?:[A-Z][\w'-]*\s*)+)?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Event verbs, treaty nouns, kinds
+
+_TREATY_NOUN = r"(?:treaty|treaties|pact|pacts|agreement|agreements|convention|protocol|armistice|peace)"
+_TREATY_NOUN_RX = re.compile(rf"\b{_TREATY_NOUN}\b", re.I)
+# (event, regex). Finite forms and passives; participles and nouns are handled apart.
+_MAIN_VERBS = [
+    ("signed", re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:(?:officially|finally|also|formally)\s+)?(?:signed|concluded|initialled and signed)\b|\b(?:signs|sign|concludes|conclude)\b|\bis reached\b")),
+    ("ratified", re.compile(r"\b(?:is|are|was|were|been|be)\s+ratified\b|\bratifies\b|\bratified\b")),
+    ("entered_into_force", re.compile(r"\b(?:came|comes|entered|enters|come|enter|went|go|goes)\s+into\s+(?:force|effect)\b")),
+    ("prolonged", re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:prolonged|extended|renewed)\b|\bprolongs\b|\bprolonged\b")),
+    ("denounced", re.compile(r"\b(?:is|are|was|were|been|be)\s+denounced\b|\bdenounces\b|\bdenounced\b")),
+    ("annulled", re.compile(r"\b(?:is|are|was|were|been|be)\s+(?:annulled|abrogated|declared null and void)\b|\b(?:annuls|annulled|abrogates|abrogated)\b")),
+    ("violated", re.compile(r"\b(?:is|are|was|were|been|be)\s+violated\b|\bviolates\b|\bviolated\b")),
+    ("expired", re.compile(r"\bexpired\b|\bexpires\b|\blapsed\b")),
+]
+_ANY_VERB = re.compile(r"\b(?:sign|signs|signed|conclude|concludes|concluded|reached|ratifie[sd]|force|effect|prolong"
+                       r"|prolongs|prolonged|extended|renewed|denounce[sd]|annul|annuls|annulled|abrogate[sd]|null|"
+                       r"violate[sd]|expire[sd]|lapsed)\b")
+_SIGNED_PAST = re.compile(r"\b(?:signed|concluded)\b")  # running text: "was signed", "signed on"
+_PROLONGING = re.compile(r"\b(?:prolonging|prolongation of|extending the validity of)\s+")
+
+_KINDS = [
+    ("non-aggression", re.compile(r"non-?aggression", re.I)),
+    ("neutrality", re.compile(r"\bneutrality\b", re.I)),
+    ("mutual-assistance", re.compile(r"mutual (?:assistance|support|aid)", re.I)),
+    ("alliance", re.compile(r"\balliance\b", re.I)),
+    ("friendship", re.compile(r"\bfriendship\b|\bfriendly relations\b", re.I)),
+    ("armistice", re.compile(r"\barmistice\b|\bcessation of hostilities\b", re.I)),
+    ("peace", re.compile(r"\bpeace\b", re.I)),
+    ("trade", re.compile(r"\btrade\b|\btrading\b|\bcommerc|\bnavigation\b|\bcredit\b", re.I)),
+    ("border", re.compile(r"\bborder\b|\bfrontier\b|\bboundary\b", re.I)),
+    ("protocol", re.compile(r"\bprotocol\b", re.I)),
+    ("convention", re.compile(r"\bconvention\b", re.I)),
+]
+
+
+def kinds_in(text: str) -> list[str]:
+    return [k for k, rx in _KINDS if rx.search(text)]
+
+
+def _kind_fits(t: Treaty, kinds: list[str]) -> bool:
+    """Whether a treaty's type agrees with the kind words of a description."""
+    words = set(kinds) - {"protocol", "convention"}
+    if not words:
+        return True
+    name = t.name.lower()
+    return t.treaty_type in words or any(w.replace("-", " ") in name.replace("-", " ") for w in words)
+
+
+# ---------------------------------------------------------------------------------------------
+# Linking
+
+
+@dataclass
+class Reference:
+    """A treaty reference resolved in a piece of text."""
+
+    treaty_id: str
+    start: int
+    end: int
+    how: str  # alias / description
+
+
+def resolve_description(text: str, gazetteer: tuple[Treaty, ...], *, on_date: dt.date | None = None,
+                        date_window: int = 2, years: tuple[int, ...] = ()) -> str | None:
+    """The one gazetteer treaty a description fits, or None.
+
+    ``text`` is the descriptive phrase (``Soviet-Turkish treaty of friendship ... of 17 December
+    1925``). Candidates must include every party named; without parties, a proper name of the
+    phrase must occur in the treaty's name (``Convention on the Straits``). ``on_date`` is the date
+    of a signing statement: the treaty must have been signed within ``date_window`` days of it
+    (or within 20 days — Old/New Style slips — when its kind fits too). Other clues narrow the
+    candidates while at least one is left: a full date in the phrase, a name word (``Berlin
+    Treaty``), a year in the phrase (or ``years`` of the sentence), the kind words. Exactly one
+    must remain."""
+    parties = parties_in(text)
+    if parties == ["Soviet Union"] and not compound_parties(text):
+        return None  # "such a treaty with the Soviet Union": no other party named
+    words = set(re.findall(r"\b[A-Z][a-z]{3,}\b", text)) - set(STATE_ADJ) - _GENERIC_WORDS - set(_NAME_TO_STATE)
+    if parties:
+        cands = [t for t in gazetteer if not t.proposed and set(parties) <= set(t.parties)]
+        if len(parties) == 1 and parties[0] not in ("Soviet Union", "Russian Empire"):
+            # "treaty with Turkey" stated by the Soviet side: a Soviet treaty if there is one
+            cands = [t for t in cands if "Soviet Union" in t.parties] or cands
+    elif words:
+        cands = [t for t in gazetteer if not t.proposed and words & _name_words(t)]
+    else:
+        return None
+    if not cands:
+        return None
+    kinds = kinds_in(text)
+    if on_date is not None:
+        near = [t for t in cands if t.date_signed and abs((t.date_signed - on_date).days) <= date_window]
+        if not near:
+            near = [t for t in cands if t.date_signed and abs((t.date_signed - on_date).days) <= 20 and kinds
+                    and _kind_fits(t, kinds)]
+        if not near and len(parties) >= 3:
+            # a multilateral signing listing more (or other) states than the reference: same day,
+            # most parties shared
+            near = [t for t in gazetteer if not t.proposed and t.date_signed and abs((t.date_signed - on_date).days) <= date_window
+                    and len(set(parties) & set(t.parties)) >= max(2, len(t.parties) // 2)]
+        if len(near) == 1:
+            return near[0].id
+        if not near:
+            return None  # signed on a date no candidate was signed on: another treaty
+        cands = near
+    dates = {d.date for d in find_dates(text) if d.precision == "day"}
+    if dates:
+        narrowed = [t for t in cands if t.date_signed in dates]
+        if len(narrowed) == 1:
+            return narrowed[0].id
+        cands = narrowed or cands
+    if len(cands) > 1 and words:  # a name word: "Berlin Treaty", "Moscow Treaty"
+        narrowed = [t for t in cands if words & _name_words(t)]
+        if len(narrowed) == 1:
+            return narrowed[0].id
+        cands = narrowed or cands
+    ys = [int(y) for y in re.findall(r"\b(1[89]\d\d)\b", text)]
+    if ys:
+        cands = [t for t in cands if t.date_signed and t.date_signed.year in ys]
+    elif years:  # years of the sentence: the treaty must be of one of them
+        cands = [t for t in cands if t.date_signed and t.date_signed.year in years]
+    if kinds and cands:
+        fitting = [t for t in cands if _kind_fits(t, kinds)]
+        if not fitting:
+            return None
+        cands = fitting
+    if len(cands) > 1:  # a bare description means the main treaty, not its supplement
+        cands = [u for u in cands if not any(t is not u and t.name in u.name for t in cands)]
+    return cands[0].id if len(cands) == 1 else None
+
+
+def _by_id(gazetteer: tuple[Treaty, ...]) -> dict[str, Treaty]:
+    return {t.id: t for t in gazetteer}
+
+
+@lru_cache(maxsize=2048)
+def _name_words(t: Treaty) -> frozenset[str]:
+    return frozenset(re.findall(r"[A-Za-z]+", t.name))
+
+
+_GENERIC_WORDS = {
+    "Treaty", "Treaties", "Pact", "Agreement", "Agreements", "Convention", "Protocol", "Peace", "Friendship",
+    "Neutrality", "Alliance", "Trade", "Mutual", "Assistance", "Non-Aggression", "Armistice", "Soviet", "Union",
+    "January", "February", "March", "April", "June", "July", "August", "September", "October", "November",
+    "December", "Government", "Republic", "Socialist", "People", "Declaration", "Fraternity", "Commercial",
+    "Aggression", "Guarantee", "Guarantees", "Respect", "Cooperation", "Collaboration", "Economic", "Military",
+    "Political", "Consultative", "Friendly", "Pacts", "Conventions", "Protocols",
+    "Article", "Second", "First", "Third", "World", "War",
+}
+
+
+# A description around a treaty noun: what stands left of it (a possessive, a state compound, up
+# to three lowercase words) and the clause right of it (of/on/with/between ...).
+_LEFT_RX = re.compile(
+    r"(?:(?:tsarist\s+)?[A-Z]\w+(?:\s+[A-Z]\w+)?['’]s\s+)?"  # "tsarist Russia's inequitable treaty"
+    r"(?:(?<![\w-])(?:[A-Z][a-z]+|US)(?:-(?:[A-Z][a-z]+|US))+\s+)?(?:[a-z-]+\s+){0,3}$")
+_RIGHT_RX = re.compile(
+    r"\s+(?:of|on|with|between|concluded with|signed with)\s+"
+    r"[^;.]*?(?=\s+(?:was|were|is|are|had|has|which|that|signed|concluded|and\s+the|in|for|to|against|because|owing|"
+    r"after|before|since|by|at|as|under|during|if|but|while|based)\b|[;.]|$)")
+
+
+_DESC_NOUN_RX = re.compile(r"\b(?:treaty|treaties|pact|pacts|agreement|agreements|convention|protocol|armistice)\b", re.I)
+
+
+def _descriptions(sent: str):
+    """(start, end) of each description around a treaty noun (not a bare "peace": "we have
+    peace with Estonia" is no reference to a treaty)."""
+    for nm in _DESC_NOUN_RX.finditer(sent):
+        lo = max(0, nm.start() - 90)
+        lm = _LEFT_RX.search(sent, lo, nm.start())
+        start = lm.start() if lm else nm.start()
+        rm = _RIGHT_RX.match(sent, nm.end())
+        yield start, (rm.end() if rm else nm.end())
+
+
+# the clause after the treaty noun ends at a comma unless it is a "between A, on the one hand,
+# and B, on the other" clause
+_CLAUSE_COMMA = re.compile(r",")
+
+
+def references_in(text: str, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]] | None = None,
+                  *, years: tuple[int, ...] = ()) -> list[Reference]:
+    """Treaty references in a sentence: gazetteer names, then descriptions around treaty nouns
+    that resolve to exactly one treaty (``the Soviet-Turkish treaty of 1925``)."""
+    hits = alias_hits if alias_hits is not None else match_aliases(text, gazetteer)
+    refs = [Reference(tid, s, e, "alias") for s, e, tid in hits]
+    for m_start, m_end in _descriptions(text):
+        if any(r.start < m_end and m_start < r.end for r in refs):
+            continue
+        phrase = text[m_start:m_end]
+        cut = _CLAUSE_COMMA.search(phrase)
+        if cut and "between" not in phrase[: cut.start()]:
+            phrase = phrase[: cut.start()]
+        noun = _DESC_NOUN_RX.search(phrase)
+        compound = compound_parties(phrase[: noun.end()]) if noun else []
+        if not compound and not re.search(r"\b(?:with|between)\s", phrase):
+            continue
+        if not compound and not years and not find_dates(phrase):
+            continue  # "conclude an armistice with Finland": without a date, which one is unknown
+        if noun and noun.group(0).lower().endswith("s") and not compound:
+            continue  # "the treaties between the Soviet Union, Estonia, Latvia and Lithuania": several
+        if noun and noun.group(0).lower().startswith("agreement") and not compound and not kinds_in(phrase[: noun.start()]):
+            continue  # "in agreement with", "an agreement with us": no treaty named
+        if not compound and "between" not in phrase:
+            # "a pact with Britain and France" in a book on Soviet policy: the Soviet Union is the
+            # other party; a treaty without it is not meant
+            named = parties_in(phrase)
+            if not named or named == ["Soviet Union"]:
+                continue
+            tid = resolve_description(phrase, gazetteer, years=years)
+            own = {"Soviet Union", "Russian Empire"}
+            if tid and (own & set(named) or own & set(_by_id(gazetteer)[tid].parties)):
+                refs.append(Reference(tid, m_start, m_start + len(phrase), "description"))
+            continue
+        tid = resolve_description(phrase, gazetteer, years=years)
+        if tid:
+            refs.append(Reference(tid, m_start, m_start + len(phrase), "description"))
+    return sorted(refs, key=lambda r: r.start)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chronology entries
+
+
+@dataclass
+class Evidence:
+    treaty_id: str
+    event: str
+    date: dt.date | None
+    date_text: str | None
+    paragraph_id: str
+    source_id: str | None
+    rank: int  # 0 chronology, 1 running text
+    parties: tuple[str, ...] = ()
+    place: str | None = None
+    date_end: dt.date | None = None
+
+
+@dataclass
+class _New:
+    """A treaty the gazetteer lacks, found in a chronology entry recording its signing."""
+
+    id: str
+    name: str
+    treaty_type: str | None
+    parties: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    evidence: list[Evidence] = field(default_factory=list)
+    new: dict[str, _New] = field(default_factory=dict)
+
+
+_PLACE_RX = re.compile(r"\b(?:signed|concluded|initialled)\s+(?:[a-z]+\s+){0,3}?in\s+([A-Z][\w-]+(?:\s+\([A-Z][\w-]+\))?)")
+
+
+def place_in(text: str) -> str | None:
+    """``signed in Riga``, ``is signed in Yuriev (Tartu)`` → the place (the bracketed modern
+    name when given); state names are not places."""
+    m = _PLACE_RX.search(text)
+    if not m:
+        return None
+    place = m.group(1)
+    inner = re.search(r"\(([^)]+)\)", place)
+    place = inner.group(1) if inner else place.split()[0]
+    return None if place in _NAME_TO_STATE or place in STATE_ADJ else place
+
+
+def _main_verb(text: str) -> tuple[str, re.Match] | None:
+    found = [(m.start(), ev, m) for ev, rx in _MAIN_VERBS for m in [rx.search(text)] if m]
+    if not found:
+        return None
+    found.sort(key=lambda x: x[0])
+    return found[0][1], found[0][2]
+
+
+def chronology_evidence(event_row: dict, gazetteer: tuple[Treaty, ...]) -> tuple[list[Evidence], list[_New]]:
+    """The treaty events one chronology entry states, sentence by sentence, and the new treaties
+    of entries recording the signing of one the gazetteer lacks."""
+    text = event_row.get("text") or ""
+    if event_row.get("date_start") is None:
+        return [], []
+    out: list[Evidence] = []
+    new: list[_New] = []
+    for s0, s1 in split_sentences(text):
+        found, nt = _chronology_sentence(text[s0:s1], event_row, gazetteer)
+        out += found
+        new += [nt] if nt else []
+    return out, new
+
+
+_NOT_A_TREATY = re.compile(r"\b(?:draft|drafts|proposal|proposals|project|negotiations?|talks|conference)\b", re.I)
+
+
+def _chronology_sentence(text: str, row: dict, gazetteer: tuple[Treaty, ...]) -> tuple[list[Evidence], _New | None]:
+    alias_hits = match_aliases(text, gazetteer)
+    if not _TREATY_NOUN_RX.search(text) and not alias_hits:
+        return [], None
+    mv = _main_verb(text)
+    if mv is None:
+        return [], None
+    event, m = mv
+    subject, obj = text[: m.start()], text[m.end():]
+    date, date_end = row["date_start"], row.get("date_end")
+    pid, sid, date_text = row["paragraph_id"], row.get("source_id"), row.get("date_text")
+    out: list[Evidence] = []
+
+    # secondary: "protocol prolonging 1929 Berlin Treaty is signed"
+    pm = _PROLONGING.search(subject)
+    if pm:
+        in_target = [h for h in alias_hits if pm.end() <= h[0] < len(subject)]
+        if in_target:
+            tid = in_target[0][2]
+        else:
+            comp = compound_parties(subject[: pm.start()])
+            prefix = subject[comp[0][0]: comp[0][1]] + " " if comp else ""
+            tid = resolve_description(prefix + subject[pm.end():], gazetteer)
+        if tid:
+            out.append(Evidence(tid, "prolonged", date, date_text, pid, sid, 0))
+        subject = subject[: pm.start()]
+
+    subj_aliases = [h for h in alias_hits if h[1] <= len(subject)]
+    obj_aliases = [h for h in alias_hits if h[0] >= m.end()]
+    subject_has_noun = bool(_TREATY_NOUN_RX.search(subject))
+    if subj_aliases:
+        phrase, hits = subject, subj_aliases
+    elif subject_has_noun:
+        if _NOT_A_TREATY.search(subject):
+            return out, None
+        phrase, hits = (subject if compound_parties(subject) else subject + " " + obj), []
+    else:
+        phrase, hits = obj, obj_aliases
+        # "Soviet government denounces treaty ... with Turkey": the subject's state is a party
+        if re.search(r"\bSoviet\b|\bUSSR\b|\bRSFSR\b", subject) and not compound_parties(obj):
+            phrase = "Soviet " + phrase
+        if _NOT_A_TREATY.search(obj.split(" with ")[0][:40]):
+            return out, None
+
+    parties = tuple(parties_in(text if not subj_aliases else subject + " " + _between_clause(obj)))
+    if event == "signed" and re.search(r"\bSoviet Russia\b|\bUSSR\b|\bRSFSR\b", subject) and "Soviet Union" not in parties:
+        parties = ("Soviet Union", *parties)
+    place = place_in(text) if event == "signed" else None
+    tid = None
+    if hits:
+        tid = hits[0][2]
+    elif event == "signed" and _PLURAL_NOUN.search(subject):
+        # "general and trade treaties are signed between USSR and Great Britain": every treaty
+        # between these parties signed that day
+        for t in _signed_on(parties, date, _window(date, date_end), gazetteer):
+            out.append(Evidence(t.id, event, t.date_signed if date_end else date, date_text, pid, sid, 0, parties, place, date_end))
+        if out:
+            return out, None
+    elif _TREATY_NOUN_RX.search(phrase):
+        if event == "signed":
+            tid = resolve_description(phrase, gazetteer, on_date=date, date_window=_window(date, date_end))
+        else:
+            tid = resolve_description(phrase, gazetteer)
+    new = None
+    if tid is None and event == "signed" and subject_has_noun and len(parties) >= 2:
+        new = _new_treaty(subject, parties, date)
+        tid = new.id if new else None
+    if tid:
+        t = next((g for g in gazetteer if g.id == tid), None)
+        ev_date = date
+        if date_end and t and t.date_signed and date <= t.date_signed <= date_end and event == "signed":
+            ev_date = t.date_signed  # a range entry ("29-30 September ... is signed") that agrees
+        out.append(Evidence(tid, event, ev_date, date_text, pid, sid, 0, parties if event == "signed" else (), place, date_end))
+    return out, new
+
+
+_PLURAL_NOUN = re.compile(r"\b(?:treaties|agreements|pacts|conventions|protocols)\b", re.I)
+
+
+def _signed_on(parties: tuple[str, ...], date: dt.date, window: int, gazetteer: tuple[Treaty, ...]) -> list[Treaty]:
+    if len(parties) < 2:
+        return []
+    return [t for t in gazetteer if not t.proposed and t.date_signed and set(parties) <= set(t.parties)
+            and abs((t.date_signed - date).days) <= window]
+
+
+def _window(date: dt.date, date_end: dt.date | None) -> int:
+    return max(2, (date_end - date).days if date_end else 0)
+
+
+def _between_clause(text: str) -> str:
+    m = re.search(r"\bbetween\s.*", text)
+    return m.group(0) if m else ""
+
+
+def _new_treaty(subject: str, parties: tuple[str, ...], date: dt.date) -> _New | None:
+    m = re.search(rf"((?:[A-Za-z-]+\s+){{0,3}}{_TREATY_NOUN}\b(?:\s+(?:of|on)\s+[a-z ,-]+)?)", subject, re.I)
+    if not m:
+        return None
+    phrase = re.sub(r"^(?:a|an|the|secret|provisional|preliminary)\s+", "", m.group(1).strip(), flags=re.I)
+    phrase = re.sub(r"\s+(?:is|are)$", "", phrase)
+    name = f"{phrase[:1].upper()}{phrase[1:]} ({date.year}): {', '.join(parties)}"
+    kinds = kinds_in(phrase)
+    ttype = next((k for k in kinds if k not in ("protocol", "convention")), kinds[0] if kinds else "other")
+    return _New("treaty:" + slug(f"{phrase} {'-'.join(parties)} {date.isoformat()}"), name, ttype, parties)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running text
+
+_DATE_WORDS = re.compile(r"(?:\bon|\bin|\bof)\s+$")
+
+
+def text_evidence(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]]) -> list[Evidence]:
+    """Treaty events stated in one running-text paragraph: a sentence with one treaty reference,
+    an event verb, and the date of that verb (``on <date>``; ``in <Month Year>`` for a month).
+    A date right after the treaty phrase (``the treaty of March 16, 1921``) identifies the
+    treaty; it is not the date of a violation or denunciation."""
+    text = paragraph.get("text") or ""
+    out: list[Evidence] = []
+    if not _TREATY_NOUN_RX.search(text) and not alias_hits:
+        return out
+    for s0, s1 in split_sentences(text):
+        sent = text[s0:s1]
+        if not _TREATY_NOUN_RX.search(sent) and not any(s0 <= h[0] < s1 for h in alias_hits):
+            continue
+        if not _ANY_VERB.search(sent):
+            continue
+        hits = [(a - s0, b - s0, t) for a, b, t in alias_hits if s0 <= a and b <= s1]
+        years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent))
+        refs = references_in(sent, gazetteer, hits, years=years)
+        if len({r.treaty_id for r in refs}) != 1:
+            continue
+        ref = refs[0]
+        # the sentence's first treaty noun must belong to the reference: "A treaty ... on the
+        # pattern of the Soviet-Turkish treaty was signed" is about another treaty
+        first = _TREATY_NOUN_RX.search(sent)
+        if first and not any(r.start <= first.start() < r.end for r in refs):
+            continue
+        verbs = [(ev, m) for ev, rx in _MAIN_VERBS for m in rx.finditer(sent) if m.start() >= ref.end]
+        if not verbs:
+            verbs = [("signed", m) for m in _SIGNED_PAST.finditer(sent) if m.start() >= ref.end]
+        if len({ev for ev, _ in verbs}) != 1:
+            continue
+        event, vm = verbs[0]
+        dates = [d for d in find_dates(sent) if d.precision == "day" and not _identifies(sent, d, refs)]
+        verb_dates = [d for d in dates if re.search(r"\b[Oo]n\s+$", sent[: d.start])
+                      and (0 <= d.start - vm.end() <= 60 or (d.end <= ref.start and d.start < 5))]
+        if len({d.date for d in verb_dates}) != 1:
+            continue
+        d = verb_dates[0]
+        if event == "signed" and ref.how == "description":
+            phrase = sent[ref.start: ref.end]
+            if resolve_description(phrase, gazetteer, on_date=d.date, years=years) != ref.treaty_id:
+                continue  # signed on a date that is not this treaty's: another agreement
+        out.append(Evidence(ref.treaty_id, event, d.date, d.text, paragraph["paragraph_id"], paragraph.get("source_id"), 1,
+                            place=place_in(sent) if event == "signed" else None))
+    return out
+
+
+def described_treaties(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]]) -> set[str]:
+    """Treaties a running-text paragraph refers to by description only (``the Soviet-American
+    trade agreement of 1937``): they are found in the corpus even when no event is stated."""
+    text = paragraph.get("text") or ""
+    found: set[str] = set()
+    if not _TREATY_NOUN_RX.search(text):
+        return found
+    for s0, s1 in split_sentences(text):
+        sent = text[s0:s1]
+        if not _TREATY_NOUN_RX.search(sent):
+            continue
+        hits = [(a - s0, b - s0, t) for a, b, t in alias_hits if s0 <= a and b <= s1]
+        years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent))
+        found |= {r.treaty_id for r in references_in(sent, gazetteer, hits, years=years) if r.how == "description"}
+    return found
+
+
+def _identifies(sent: str, d: ParsedDate, refs: list[Reference]) -> bool:
+    """A date standing right after a treaty reference, introduced by ``of``."""
+    for r in refs:
+        gap = sent[r.end: d.start]
+        if 0 <= len(gap) <= 12 and re.fullmatch(r"[^.;]*\bof\s+", gap):
+            return True
+    before = sent[max(0, d.start - 40): d.start]
+    return bool(re.search(rf"{_TREATY_NOUN}\s+of\s+$", before, re.I))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: list[dict],
+                        gazetteer: tuple[Treaty, ...] | None = None) -> tuple[list[dict], list[dict]]:
+    """(treaties rows, treaty_events rows), contract columns, sorted by treaty_id."""
+    gaz = gazetteer or load_gazetteer()
+    known = {t.id: t for t in gaz}
+    by_para: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    n_mentions: Counter = Counter()
+    treaty_mentions = [m for m in mentions if str(m.get("entity_id", "")).startswith("treaty:")]
+    for m in treaty_mentions:
+        n_mentions[m["entity_id"]] += 1
+        if m["entity_id"] in known and m.get("char_start") is not None:
+            by_para[m["paragraph_id"]].append((m["char_start"], m["char_end"], m["entity_id"]))
+    para_text = {p["paragraph_id"]: p.get("text") or "" for p in paragraphs}
+
+    def hits_for(pid: str, text: str) -> list[tuple[int, int, str]]:
+        own = match_aliases(text, gaz)
+        given = by_para.get(pid, []) if para_text.get(pid) == text else []
+        merged = {(s, e): t for s, e, t in own}
+        for s, e, t in given:
+            if not any(a < e and s < b for a, b in merged):
+                merged[(s, e)] = t
+        return sorted((s, e, t) for (s, e), t in merged.items())
+
+    evidence: list[Evidence] = []
+    new: dict[str, _New] = {}
+    chron_paras = set()
+    described: set[str] = set()
+    for ev in sorted((e for e in events if e.get("kind") == "chronology"), key=lambda e: (e.get("source_id") or "", e.get("paragraph_id") or "")):
+        chron_paras.add(ev["paragraph_id"])
+        found, nts = chronology_evidence(ev, gaz)
+        evidence += found
+        for nt in nts:
+            new.setdefault(nt.id, nt)
+    for p in paragraphs:
+        if p["paragraph_id"] in chron_paras or p.get("kind") in ("heading", "table_row", "chronology_entry"):
+            continue
+        hits = hits_for(p["paragraph_id"], p.get("text") or "")
+        evidence += text_evidence(p, gaz, hits)
+        described |= described_treaties(p, gaz, hits)
+
+    # treaty_events rows (deduplicated: one per treaty, event, date and paragraph)
+    seen = set()
+    ev_rows = []
+    for e in evidence:
+        key = (e.treaty_id, e.event, e.date, e.paragraph_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        ev_rows.append({"treaty_id": e.treaty_id, "event": e.event, "date": e.date, "date_text": e.date_text,
+                        "paragraph_id": e.paragraph_id, "source_id": e.source_id})
+    ev_rows.sort(key=lambda r: (r["treaty_id"], r["date"] or dt.date.min, r["event"], r["paragraph_id"]))
+
+    # treaties rows: every treaty named, described or with evidence
+    ids = set(n_mentions) | {e.treaty_id for e in evidence} | described
+    rows = []
+    for tid in sorted(ids):
+        t = known.get(tid)
+        nt = new.get(tid)
+        if t is None and nt is None:
+            continue  # a mention of a treaty neither in the gazetteer nor found here
+        signed = sorted((e for e in evidence if e.treaty_id == tid and e.event == "signed"),
+                        key=lambda e: (e.rank, e.date or dt.date.max))
+        date_signed, parties, place = (t.date_signed, list(t.parties), t.place_signed) if t else (None, list(nt.parties), None)
+        if signed:
+            best = signed[0]
+            ev_date = best.date
+            if t and t.date_signed and best.date_end and best.date <= t.date_signed <= best.date_end:
+                ev_date = t.date_signed  # a range entry ("29-30 September ... is signed") agrees
+            date_signed = ev_date
+            with_parties = [e for e in signed if len(e.parties) >= 2]
+            if with_parties:
+                parties = list(with_parties[0].parties)
+            with_place = [e for e in signed if e.place and e.date == date_signed]
+            if with_place:
+                place = with_place[0].place
+        rows.append({
+            "treaty_id": tid,
+            "name": t.name if t else nt.name,
+            "treaty_type": (t.treaty_type if t else nt.treaty_type) if (t.treaty_type if t else nt.treaty_type) in TREATY_TYPES else None,
+            "parties": parties,
+            "date_signed": date_signed,
+            "place_signed": place,
+            "n_mentions": int(n_mentions.get(tid, 0)),
+        })
+    return rows, ev_rows
+
+
+def treaty_entities(treaty_rows: list[dict], mentions: list[dict], gazetteer: tuple[Treaty, ...] | None = None) -> list[dict]:
+    """``entities`` rows (type ``treaty``) for every treaties row, so that each treaty_id is an
+    entity_id even when the treaty is only described or dated in the text, never named."""
+    known = {t.id: t for t in (gazetteer or load_gazetteer())}
+    docs: dict[str, set] = defaultdict(set)
+    for m in mentions:
+        if str(m.get("entity_id", "")).startswith("treaty:"):
+            docs[m["entity_id"]].add(m.get("doc_id"))
+    out = []
+    for r in treaty_rows:
+        t = known.get(r["treaty_id"])
+        aliases = [a for a in (t.aliases if t else ()) if a != r["name"]]
+        out.append({"entity_id": r["treaty_id"], "type": "treaty", "name": r["name"], "aliases": aliases,
+                    "n_mentions": r["n_mentions"], "n_documents": len(docs.get(r["treaty_id"], ()))})
+    return out

@@ -1,0 +1,165 @@
+"""Treaties and treaty events (hand-written fixtures in the corpus's style)."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipelines.extraction.treaties import (
+    TREATY_TYPES,
+    build_treaty_tables,
+    compound_parties,
+    load_gazetteer,
+    match_aliases,
+    mentions_for,
+    parties_in,
+    resolve_description,
+)
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def chron(pid, d, text, d_end=None, date_text=None):
+    return {"event_id": pid, "source_id": "book", "paragraph_id": pid, "date_start": d, "date_end": d_end,
+            "date_precision": "day", "date_text": date_text or d.isoformat(), "text": text, "kind": "chronology"}
+
+
+def para(pid, text, kind="text"):
+    return {"paragraph_id": pid, "doc_id": "d", "source_id": "book", "kind": kind, "text": text}
+
+
+def test_gazetteer_is_valid():
+    g = load_gazetteer()
+    ids = [t.id for t in g]
+    assert len(ids) == len(set(ids)) and all(i.startswith("treaty:") for i in ids)
+    assert all(t.treaty_type in TREATY_TYPES for t in g)
+    aliases = [a for t in g for a in t.aliases]
+    assert len(aliases) == len(set(aliases)), "an alias names two treaties"
+    assert all(t.date_signed or t.proposed or not t.parties for t in g if t.name != "Non-Intervention Agreement")
+
+
+def test_alias_matching_longest_and_not_inside_hyphenated_words():
+    text = "They denounced the Brest-Litovsk Peace Treaty; the Brest peace was dead. A pre-Rapallo treaty talk."
+    hits = [(text[s:e], tid) for s, e, tid in match_aliases(text)]
+    assert hits == [("Brest-Litovsk Peace Treaty", "treaty:treaty-of-brest-litovsk"),
+                    ("Brest peace", "treaty:treaty-of-brest-litovsk")]
+
+
+def test_parties():
+    assert compound_parties("the Anglo-Soviet trade agreement")[0][2] == ["Great Britain", "Soviet Union"]
+    assert compound_parties("the Brest-Litovsk treaty") == []
+    assert parties_in("treaty of alliance is signed between USSR, Great Britain and Iran") == [
+        "Soviet Union", "Great Britain", "Iran"]
+    assert parties_in("armistice is signed between USSR and Britain on the one hand, and Finland on the other") == [
+        "Soviet Union", "Great Britain", "Finland"]
+    # what an agreement is about is not a party
+    assert "Czechoslovakia" not in parties_in("agreement on partition of Czechoslovakia is signed by Britain, France, Germany and Italy")
+    assert parties_in("treaty of friendship is signed between Transcaucasian Soviet Republics and Turkey") == [
+        "Armenia", "Azerbaijan", "Georgia", "Turkey"]
+
+
+def test_description_resolves_only_when_one_treaty_fits():
+    g = load_gazetteer()
+    assert resolve_description("the Soviet-Turkish treaty of 17 December 1925", g) == "treaty:soviet-turkish-treaty-1925"
+    assert resolve_description("the Soviet-German treaty of 1922", g) == "treaty:treaty-of-rapallo"
+    assert resolve_description("a non-aggression pact with Poland", g) == "treaty:soviet-polish-non-aggression-pact-1932"
+    # several Soviet-German agreements of 1939: a year alone is not enough
+    assert resolve_description("the Soviet-German treaty of 1939", g) is None
+    assert resolve_description("the Soviet-German treaty of 1939", g, on_date=dt.date(1939, 9, 28)) == \
+        "treaty:german-soviet-boundary-treaty-1939"
+    assert resolve_description("a Soviet-Ruritanian treaty", g) is None
+
+
+def test_chronology_events_and_rows():
+    events = [
+        chron("c1", dt.date(1918, 3, 3), "Soviet Russia signs Brest-Litovsk peace with Germany, Austria-Hungary, Bulgaria and Turkey."),
+        chron("c2", dt.date(1918, 3, 15), "Brest-Litovsk Peace Treaty is ratified by the Congress of Soviets."),
+        chron("c3", dt.date(1918, 11, 13), "Central Executive Committee denounces Brest-Litovsk Peace Treaty."),
+        chron("c4", dt.date(1939, 9, 28), "mutual assistance pact is concluded between USSR and Estonia."),
+        chron("c5", dt.date(1939, 9, 28), "treaty is signed establishing border between USSR and Germany."),
+        chron("c6", dt.date(1931, 6, 24), "Soviet-German protocol prolonging 1929 Berlin Treaty is signed."),
+        chron("c7", dt.date(1922, 11, 5), "Soviet-German agreement is signed on extension of Treaty of Rapallo to the Ukrainian SSR."),
+        chron("c8", dt.date(1945, 3, 19), "Soviet government denounces treaty of friendship and neutrality with Turkey of 17 December 1925."),
+        chron("c9", dt.date(1938, 9, 29), "agreement on partition of Czechoslovakia is signed by Britain, France, Germany and Italy in Munich.",
+              d_end=dt.date(1938, 9, 30)),
+        chron("c10", dt.date(1930, 3, 1), "USSR tables draft protocol on economic non-aggression."),
+        chron("c11", dt.date(1928, 5, 1), "treaty of friendship is signed between USSR and Ruritania."),
+    ]
+    paras = [para(e["paragraph_id"], e["text"], "chronology_entry") for e in events]
+    paras.append(para("p1", "It was the Treaty of Rapallo that broke the blockade."))
+    rows, evs = build_treaty_tables(paras, events, mentions_for(paras))
+    got = {(e["treaty_id"], e["event"], e["date"], e["paragraph_id"]) for e in evs}
+    assert ("treaty:treaty-of-brest-litovsk", "signed", dt.date(1918, 3, 3), "c1") in got
+    assert ("treaty:treaty-of-brest-litovsk", "ratified", dt.date(1918, 3, 15), "c2") in got
+    assert ("treaty:treaty-of-brest-litovsk", "denounced", dt.date(1918, 11, 13), "c3") in got
+    assert ("treaty:soviet-estonian-mutual-assistance-pact-1939", "signed", dt.date(1939, 9, 28), "c4") in got
+    assert ("treaty:german-soviet-boundary-treaty-1939", "signed", dt.date(1939, 9, 28), "c5") in got
+    assert ("treaty:soviet-german-protocol-1931", "signed", dt.date(1931, 6, 24), "c6") in got
+    assert ("treaty:treaty-of-berlin-1926", "prolonged", dt.date(1931, 6, 24), "c6") in got
+    assert ("treaty:rapallo-supplementary-agreement-1922", "signed", dt.date(1922, 11, 5), "c7") in got
+    assert ("treaty:soviet-turkish-treaty-1925", "denounced", dt.date(1945, 3, 19), "c8") in got
+    # a range entry agreeing with the reference date takes it
+    assert ("treaty:munich-agreement", "signed", dt.date(1938, 9, 30), "c9") in got
+    assert not any(e["paragraph_id"] == "c10" for e in evs)  # a draft is no treaty
+    assert not any(e["treaty_id"] == "treaty:treaty-of-rapallo" and e["event"] == "signed" for e in evs)
+
+    by_id = {r["treaty_id"]: r for r in rows}
+    assert list(by_id) == sorted(by_id)
+    brest = by_id["treaty:treaty-of-brest-litovsk"]
+    assert brest["date_signed"] == dt.date(1918, 3, 3)
+    assert set(brest["parties"]) == {"Soviet Union", "Germany", "Austria-Hungary", "Bulgaria", "Turkey"}
+    assert brest["n_mentions"] == 3
+    # one row per treaty: the two Soviet-German agreements of 28 September 1939 stay apart from the Estonian pact
+    assert by_id["treaty:german-soviet-boundary-treaty-1939"]["parties"] == ["Soviet Union", "Germany"]
+    # a signing the gazetteer lacks becomes a new treaty row with the stated parties
+    new = [r for r in rows if "ruritania" in r["treaty_id"]]
+    assert not new  # Ruritania is no known state: no parties, no row
+    rapallo = by_id["treaty:treaty-of-rapallo"]
+    assert rapallo["n_mentions"] == 2 and rapallo["date_signed"] == dt.date(1922, 4, 16)  # gazetteer fallback
+    for r in rows:
+        assert set(r) == {"treaty_id", "name", "treaty_type", "parties", "date_signed", "place_signed", "n_mentions"}
+    for e in evs:
+        assert set(e) == {"treaty_id", "event", "date", "date_text", "paragraph_id", "source_id"}
+
+
+def test_new_treaty_from_chronology_signing():
+    events = [chron("c1", dt.date(1928, 11, 1), "treaty of friendship and trade is signed between USSR and Iraq.")]
+    rows, evs = build_treaty_tables([para("c1", events[0]["text"], "chronology_entry")], events, [])
+    assert len(rows) == 1 and rows[0]["parties"] == ["Soviet Union", "Iraq"]
+    assert rows[0]["treaty_type"] == "friendship" and rows[0]["date_signed"] == dt.date(1928, 11, 1)
+    assert evs[0]["paragraph_id"] == "c1" and evs[0]["event"] == "signed"
+
+
+def test_running_text_events():
+    paras = [
+        para("p1", "Despite London's objections, the Soviet-Afghan Treaty was signed in Moscow on February 28, 1921. "
+                   "It was welcomed in Kabul."),
+        para("p2", "A treaty on neutrality on the pattern of the Soviet-Turkish treaty was signed with Kabul on August 31, 1926."),
+        para("p3", "On December 17, 1929 a protocol was signed; the raid was a violation of the Anglo-Soviet trade agreement of 1921."),
+        para("p4", "A peace treaty with Lithuania was signed on July 12, 1920."),
+    ]
+    rows, evs = build_treaty_tables(paras, [], mentions_for(paras))
+    got = {(e["treaty_id"], e["event"], e["date"], e["paragraph_id"]) for e in evs}
+    assert got == {
+        ("treaty:soviet-afghan-treaty-1921", "signed", dt.date(1921, 2, 28), "p1"),
+        ("treaty:soviet-lithuanian-peace-treaty-1920", "signed", dt.date(1920, 7, 12), "p4"),
+    }
+    afghan = next(r for r in rows if r["treaty_id"] == "treaty:soviet-afghan-treaty-1921")
+    assert afghan["place_signed"] == "Moscow"
+
+
+@pytest.mark.skipif(not (CORPUS / "002_278814a42839b995.txt").exists(), reason="corpus not available")
+def test_corpus_chronology_lines_link_brest():
+    """Integration: the raw chronology lines of the book about the Brest-Litovsk treaty."""
+    import re
+
+    raw = (CORPUS / "002_278814a42839b995.txt").read_text(encoding="utf-8")
+    lines = [ln for ln in raw.split("\n") if re.match(r"^- \d+ \*March\*—.*Brest", ln)]
+    assert len(lines) == 2
+    events = []
+    for i, ln in enumerate(lines):
+        day = int(re.match(r"^- (\d+)", ln).group(1))
+        text = ln.split("—", 1)[1]
+        events.append(chron(f"c{i}", dt.date(1918, 3, day), text))
+    _, evs = build_treaty_tables([], events, [])
+    assert {(e["event"], e["date"]) for e in evs} == {("signed", dt.date(1918, 3, 3)), ("ratified", dt.date(1918, 3, 15))}
