@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines.rawdir import file_sha256, scan
 from pipelines.settings import PROJECT_ROOT, Settings
-from pipelines.versions import catalog_version, entities_version, parser_version, treaties_version
+from pipelines.versions import catalog_version, extraction_version, parser_version
 
 BUILD_JOB = "build_all"
 
@@ -72,8 +72,7 @@ def state_of(settings: Settings) -> dict:
         "files": files,
         "versions": {
             "parser": parser_version(),
-            "entities": entities_version(),
-            "treaties": treaties_version(),
+            "extraction": extraction_version(),
             "catalog": catalog_version(),
         },
     }
@@ -90,7 +89,7 @@ class BuildReport:
     rejected: dict[str, str] = field(default_factory=dict)
 
 
-def run_build(settings: Settings, force: bool = False) -> BuildReport:
+def run_build(settings: Settings, force: bool = False, verbose: bool = False) -> BuildReport:
     import dagster as dg
 
     from pipelines import storage
@@ -138,7 +137,8 @@ def run_build(settings: Settings, force: bool = False) -> BuildReport:
         if force:
             for sid in ordered:
                 storage.delete_source(settings.parquet_dir, sid)
-        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}, "file": {}}}
+        result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
         report = BuildReport("built" if result.success else "failed", 0.0, changes)
         for ev in result.get_asset_check_evaluations():
             if ev.passed:

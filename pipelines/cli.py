@@ -23,17 +23,17 @@ def _settings(args):
 
 
 def _quiet_dagster(verbose: bool) -> Path:
+    """Dagster's own messages go to $DAGSTER_HOME/build.log (and the terminal with --verbose)."""
     from pipelines.build import ensure_dagster_home
 
     home = ensure_dagster_home()
     log = home / "build.log"
     if not verbose:
-        os.environ.setdefault("DAGSTER_LOG_LEVEL", "WARNING")
         handler = logging.FileHandler(log, mode="a", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         root = logging.getLogger("dagster")
         root.handlers = [handler]
         root.propagate = False
-        logging.getLogger("dagster").setLevel(logging.INFO)
     return log
 
 
@@ -47,7 +47,7 @@ def cmd_build(args) -> int:
     from pipelines.build import BuildLocked, run_build
 
     try:
-        report = run_build(settings, force=args.force)
+        report = run_build(settings, force=args.force, verbose=args.verbose)
     except BuildLocked as e:
         print(f"error: {e}")
         return 3

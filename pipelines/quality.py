@@ -66,7 +66,16 @@ DATE_COLUMNS = {
 PLAUSIBLE = (dt.date(1800, 1, 1), dt.date(1991, 12, 31))
 
 
-def check_contract(parquet_dir: Path, table: str) -> CheckOutcome:
+def load(parquet_dir: Path, table: str, cache: dict | None = None) -> pl.DataFrame:
+    """A whole table, read once per ``cache`` (checks of one step share their reads)."""
+    if cache is None:
+        return storage.read_table(parquet_dir, table)
+    if table not in cache:
+        cache[table] = storage.read_table(parquet_dir, table)
+    return cache[table]
+
+
+def check_contract(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
     """Schema (names, types, contract version), unique keys, non-null and enumerations."""
     model = TABLES[table]
     expected = arrow_schema(model)
@@ -78,7 +87,7 @@ def check_contract(parquet_dir: Path, table: str) -> CheckOutcome:
         meta = schema.metadata or {}
         if meta.get(b"contract_version", b"").decode() != CONTRACT_VERSION:
             problems.append(f"{f.relative_to(parquet_dir)}: contract_version missing or wrong")
-    df = storage.read_table(parquet_dir, table)
+    df = load(parquet_dir, table, cache)
     key = KEYS[table]
     dupes = df.height - df.select(key).unique().height if df.height else 0
     if dupes:
@@ -98,21 +107,16 @@ def check_contract(parquet_dir: Path, table: str) -> CheckOutcome:
     return CheckOutcome(not problems, {"rows": df.height, "problems": "; ".join(problems) or "none"})
 
 
-def check_references(parquet_dir: Path, table: str) -> CheckOutcome:
+def check_references(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
     """Every reference from ``table`` to another table resolves."""
     problems, checked = [], 0
-    cache: dict[str, pl.DataFrame] = {}
-
-    def load(t: str) -> pl.DataFrame:
-        if t not in cache:
-            cache[t] = storage.read_table(parquet_dir, t)
-        return cache[t]
+    cache = {} if cache is None else cache
 
     for src, col, dst, dst_col in REFERENCES:
         if src != table:
             continue
-        values = load(src)[col].drop_nulls()
-        targets = load(dst)[dst_col]
+        values = load(parquet_dir, src, cache)[col].drop_nulls()
+        targets = load(parquet_dir, dst, cache)[dst_col]
         missing = values.filter(~values.is_in(targets.implode()))
         checked += len(values)
         if len(missing):
@@ -120,9 +124,9 @@ def check_references(parquet_dir: Path, table: str) -> CheckOutcome:
     return CheckOutcome(not problems, {"references_checked": checked, "problems": "; ".join(problems) or "none"})
 
 
-def check_dates(parquet_dir: Path, table: str) -> CheckOutcome:
+def check_dates(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
     """Dates fall between 1800 and 1991."""
-    df = storage.read_table(parquet_dir, table)
+    df = load(parquet_dir, table, cache)
     problems = []
     for col in DATE_COLUMNS.get(table, []):
         bad = df.filter(pl.col(col).is_not_null() & ~pl.col(col).is_between(*PLAUSIBLE))
@@ -146,20 +150,21 @@ def coverage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     return covered, _non_ws(text)
 
 
-def check_coverage(parquet_dir: Path, raw_dir: Path, include: list[str], minimum: float = 0.999) -> CheckOutcome:
+def check_coverage(parquet_dir: Path, raw_dir: Path, include: list[str], minimum: float = 0.999,
+                   cache: dict | None = None) -> CheckOutcome:
     """Every non-whitespace raw character lies in a paragraph, citation or discarded span
     (re-read from the raw files), per source; also reports the unexplained (`other`) share."""
     spans: dict[str, list[tuple[int, int]]] = {}
     other: dict[str, int] = {}
     for table in ("paragraphs", "citations", "discarded_text"):
-        df = storage.read_table(parquet_dir, table)
+        df = load(parquet_dir, table, cache)
         for sid, a, b in df.select("source_id", "char_start", "char_end").iter_rows():
             spans.setdefault(sid, []).append((a, b))
         if table == "discarded_text":
             o = df.filter(pl.col("reason") == "other")
             for sid, t in o.select("source_id", "text").iter_rows():
                 other[sid] = other.get(sid, 0) + sum(1 for c in t if not c.isspace())
-    sources = storage.read_table(parquet_dir, "sources").filter(pl.col("status") == "ok")
+    sources = load(parquet_dir, "sources", cache).filter(pl.col("status") == "ok")
     by_id = {r.source_id: r for r in scan(raw_dir, include)}
     meta, worst = {}, 1.0
     for sid in sources["source_id"].to_list():

@@ -28,13 +28,8 @@ def parser_version() -> str:
 
 
 @cache
-def entities_version() -> str:
-    return _digest("pipelines/extraction/entities.py", "pipelines/extraction/gazetteer/*.yaml", "schemas/*.py")
-
-
-@cache
-def treaties_version() -> str:
-    return _digest("pipelines/extraction/treaties.py", "pipelines/extraction/gazetteer/treaties.yaml", "schemas/*.py")
+def extraction_version() -> str:
+    return _digest("pipelines/extraction/*.py", "pipelines/extraction/gazetteer/*.yaml", "schemas/*.py")
 
 
 @cache

@@ -1,7 +1,8 @@
 """Asset checks carrying the contract: schema, keys, references, enumerations, dates, coverage.
 
-Generated for every table from ``schemas/`` and ``pipelines/quality.py``: one step per table
-evaluates all of that table's checks (per-step overhead dominates such small work). Checks on
+Generated for every table from ``schemas/`` and ``pipelines/quality.py``: one step per layer
+(per-source tables, corpus-wide tables) evaluates all of its checks, reading each table once
+(per-step overhead dominates such small work). Checks on
 tables that others are built from are blocking: a failure stops the downstream steps."""
 
 import dagster as dg
@@ -34,34 +35,40 @@ def checks_of(table: str) -> list[str]:
     return names
 
 
-def table_checks(table: str) -> dg.AssetChecksDefinition:
-    names = checks_of(table)
+def evaluate(settings, table: str, name: str, cache: dict) -> quality.CheckOutcome:
+    if name == "contract":
+        return quality.check_contract(settings.parquet_dir, table, cache)
+    if name == "references":
+        return quality.check_references(settings.parquet_dir, table, cache)
+    if name == "dates_plausible":
+        return quality.check_dates(settings.parquet_dir, table, cache)
+    return quality.check_coverage(settings.parquet_dir, settings.raw_dir, settings.include, cache=cache)
 
-    @dg.multi_asset_check(
-        name=f"{table}_checks",
-        specs=[
-            dg.AssetCheckSpec(n, asset=table, blocking=table in BLOCKING, description=f"{table}: {DESCRIPTIONS[n]}")
-            for n in names
-        ],
-    )
+
+def layer_checks(layer: str, tables: list[str]) -> dg.AssetChecksDefinition:
+    """All checks of a layer's tables in one step (each still its own check in the UI)."""
+    specs = [
+        dg.AssetCheckSpec(n, asset=t, blocking=t in BLOCKING, description=f"{t}: {DESCRIPTIONS[n]}")
+        for t in tables
+        for n in checks_of(t)
+    ]
+
+    @dg.multi_asset_check(name=f"{layer}_checks", specs=specs)
     def _checks(dataset: DatasetResource):
-        s = dataset.settings()
-        for n in names:
-            if n == "contract":
-                outcome = quality.check_contract(s.parquet_dir, table)
-            elif n == "references":
-                outcome = quality.check_references(s.parquet_dir, table)
-            elif n == "dates_plausible":
-                outcome = quality.check_dates(s.parquet_dir, table)
-            else:
-                outcome = quality.check_coverage(s.parquet_dir, s.raw_dir, s.include)
-            yield dg.AssetCheckResult(asset_key=table, check_name=n, passed=outcome.passed, metadata=outcome.metadata)
+        settings, cache = dataset.settings(), {}
+        for spec in specs:
+            table = spec.asset_key.to_user_string()
+            outcome = evaluate(settings, table, spec.name, cache)
+            yield dg.AssetCheckResult(asset_key=table, check_name=spec.name, passed=outcome.passed,
+                                      metadata=outcome.metadata)
 
     return _checks
 
 
 def all_checks() -> list[dg.AssetChecksDefinition]:
-    return [table_checks(t) for t in TABLES]
+    per_source = [t for t, m in TABLES.items() if m.__per_source__]
+    corpus = [t for t, m in TABLES.items() if not m.__per_source__]
+    return [layer_checks("per_source", per_source), layer_checks("corpus", corpus)]
 
 
 @dg.definitions

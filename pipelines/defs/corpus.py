@@ -9,7 +9,7 @@ from pipelines import storage
 from pipelines.catalog import build_catalog
 from pipelines.defs.parse import table_metadata
 from pipelines.defs.resources import DatasetResource
-from pipelines.versions import catalog_version, entities_version, treaties_version
+from pipelines.versions import catalog_version, extraction_version
 from schemas import TABLES
 
 EAGER = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
@@ -33,44 +33,34 @@ def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
     return (df.select(columns) if columns else df).to_dicts()
 
 
+EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
+
+
 @dg.multi_asset(
-    specs=[spec("entities", ["paragraphs", "documents"]), spec("entity_mentions", ["paragraphs", "documents"])],
-    code_version=entities_version(),
+    specs=[spec(t, EXTRACTION_DEPS) for t in ("entities", "entity_mentions", "treaties", "treaty_events")],
+    code_version=extraction_version(),
 )
-def entity_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
-    """Gazetteer matching over every paragraph → canonical entities and every mention."""
+def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
+    """Gazetteer matching over every paragraph → canonical entities and every mention; then
+    treaties (one row each, parties, dates, place) and their life events with evidence. One
+    step, because every treaty is also an entity: `entities` is written after `treaties`."""
     from pipelines.extraction.entities import build_entity_tables
+    from pipelines.extraction.treaties import build_treaty_tables, treaty_entities
 
     s = dataset.settings()
     paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
     documents = _rows(s, "documents", ["doc_id", "parent_doc_id"])
-    entities, mentions = build_entity_tables(paragraphs, documents)
-    storage.write_table(s.parquet_dir, s.staging_dir, "entities", entities)
-    storage.write_table(s.parquet_dir, s.staging_dir, "entity_mentions", mentions)
-    for t in ("entities", "entity_mentions"):
-        yield dg.MaterializeResult(asset_key=t, metadata=table_metadata(s, t))
-
-
-@dg.multi_asset(
-    specs=[
-        spec("treaties", ["paragraphs", "events", "entity_mentions"]),
-        spec("treaty_events", ["paragraphs", "events", "entity_mentions"]),
-    ],
-    code_version=treaties_version(),
-)
-def treaty_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
-    """One row per treaty with parties, dates and place; its life events with evidence."""
-    from pipelines.extraction.treaties import build_treaty_tables
-
-    s = dataset.settings()
-    paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
     events = _rows(s, "events")
-    mentions = _rows(s, "entity_mentions")
+    entities, mentions = build_entity_tables(paragraphs, documents)
     treaties, treaty_events = build_treaty_tables(paragraphs, events, mentions)
-    storage.write_table(s.parquet_dir, s.staging_dir, "treaties", treaties)
-    storage.write_table(s.parquet_dir, s.staging_dir, "treaty_events", treaty_events)
-    for t in ("treaties", "treaty_events"):
-        yield dg.MaterializeResult(asset_key=t, metadata=table_metadata(s, t))
+    named = {e["entity_id"] for e in entities}
+    # treaties only described or dated in the text (never named) are entities too
+    entities += [e for e in treaty_entities(treaties, mentions) if e["entity_id"] not in named]
+    tables = {"entities": entities, "entity_mentions": mentions, "treaties": treaties, "treaty_events": treaty_events}
+    for table, rows in tables.items():
+        storage.write_table(s.parquet_dir, s.staging_dir, table, rows)
+    for table in tables:
+        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(s, table))
 
 
 @dg.asset(
@@ -98,4 +88,4 @@ def catalog(context: dg.AssetExecutionContext, dataset: DatasetResource) -> dg.M
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[entity_tables, treaty_tables, catalog])
+    return dg.Definitions(assets=[extracted_tables, catalog])

@@ -150,8 +150,13 @@ def _from_match(kind: str, m: re.Match, default_year: int | None) -> ParsedDate 
     return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates(s: str, default_year: int | None = None) -> list[ParsedDate]:
     """Every date in ``s``, leftmost first, longest form preferred at each place."""
+    if not _DIGIT.search(s):  # every form has a day or a year: skip the patterns (fast path)
+        return []
     found: list[ParsedDate] = []
     taken: list[tuple[int, int]] = []
     for kind, rx in _PATTERNS:
