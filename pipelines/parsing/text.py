@@ -171,8 +171,8 @@ def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
     ``hyphen``: the line ended with a hyphen. Returns the joined text, keeping the hyphen when
     the hyphenated form is a real compound (``Anglo-French-`` + ``American``, or a form the
     vocabulary knows with its hyphen, ``counter-revolution``)."""
-    lw = _TOKEN.findall(left)
-    rw = _TOKEN.findall(right)
+    lw = _TOKEN.findall(left[-80:])
+    rw = _TOKEN.findall(right[:80])
     if not lw or not rw:
         return left + ("-" if hyphen else "") + right
     a, b = lw[-1], rw[0]
@@ -217,19 +217,20 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
     - everything else is joined with one space.
     The result is normalised with ``clean``."""
     vocab = vocab or Vocabulary(Counter())
-    out = ""
+    # each decision looks only at the previous part, so the work stays linear in the length
+    parts: list[str] = []
     for i, raw in enumerate(pieces):
         piece = normalize_chars(raw)
-        if i == 0 or not out:
-            out = piece
+        if not parts:
+            parts.append(piece)
             continue
         prev_raw = pieces[i - 1]
-        left = out.rstrip()
+        left = parts[-1].rstrip()
         right = piece.lstrip()
         if not right:
             continue
-        if re.search(r"[A-Za-zÀ-ÿ]-$", left) and re.match(r"[A-Za-zÀ-ÿ]", right):
-            out = join_broken(left[:-1], right, vocab, hyphen=True)
+        if left.endswith("-") and _HYPHEN_END.search(left[-2:]) and _LETTER_START.match(right):
+            parts[-1] = join_broken(left[:-1], right, vocab, hyphen=True)
         elif (
             glue_unspaced
             and _ENDS_WORD.search(prev_raw)
@@ -238,17 +239,22 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
             and _STARTS_WORD.match(right)
             and _glue_plausible(left, right, vocab)
         ):
-            out = join_broken(left, right, vocab, hyphen=False)
+            parts[-1] = join_broken(left, right, vocab, hyphen=False)
         else:
-            out = left + " " + right
-    return collapse_spaces(out)
+            parts[-1] = left
+            parts.append(right)
+    return collapse_spaces(" ".join(parts))
+
+
+_HYPHEN_END = re.compile(r"[A-Za-zÀ-ÿ]-$")
+_LETTER_START = re.compile(r"[A-Za-zÀ-ÿ]")
 
 
 def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
     """For an unspaced line end: join unless both halves are common words and the solid
     form is unknown (then the space was merely lost)."""
-    a = _TOKEN.findall(left)[-1].split("-")[-1]
-    b = _TOKEN.findall(right)[0].split("-")[0]
+    a = _TOKEN.findall(left[-80:])[-1].split("-")[-1]
+    b = _TOKEN.findall(right[:80])[0].split("-")[0]
     solid = a + b
     if solid.lower() in vocab or f"{a}-{b}".lower() in vocab:
         return True
