@@ -23,6 +23,11 @@ RULES = """\
 - `Georgia` is always the state (the corpus never means the US state).
 - `Paris` is the city; `Paris Peace Conference` / `Paris Conference` is one event (longest match).
 - `Entente` (any case) is an organisation.
+- `documents.author` uses the contract's example form, initials and surname (`V. I. Lenin`,
+  `G. V. Chicherin`, `J. V. Stalin`, `E. H. Carr`); `entities.name` uses the common English full
+  name (`Vladimir Lenin`, `Georgy Chicherin`), as ENTITY-RULES.md asks.
+- Bare surnames shared by two people (Chamberlain, Wilson) are linked only when the paragraph, a
+  year within the person's active years, or a nearby earlier mention decides; otherwise no row.
 """
 
 

@@ -135,7 +135,7 @@ def test_kind_author_place_from_heading():
     assert heading_place(h) == "Tiflis"
     h = "Letter of the People's Commissar for Foreign Affairs G.V. Chicherin to the Ambassador in London, 3 June 1921"
     assert doc_kind(h) == "letter"
-    assert heading_author(h) == "Georgy Chicherin"
+    assert heading_author(h) == "G. V. Chicherin"
     assert heading_place(h) is None  # London is the addressee's post
     assert heading_author("Telegram to J. Stalin from the delegation, April 2, 1922") is None
     assert heading_author("Note of A.B. Petrov to the Turkish Government, 1925") == "A. B. Petrov"
@@ -148,7 +148,7 @@ def test_kind_author_place_from_heading():
 
 def test_canonical_author():
     assert canonical_author("Lenin") == "V. I. Lenin"
-    assert canonical_author("G.V. Chicherin") == "Georgy Chicherin"
+    assert canonical_author("G.V. Chicherin") == "G. V. Chicherin"
     assert canonical_author("E.H. Carr") == "E. H. Carr"
     assert canonical_author("A.B. Petrov") == "A. B. Petrov"
     assert canonical_author(" ") is None
@@ -213,7 +213,7 @@ def test_web_collection_fixture():
     assert unexplained(COLLECTION, p) == []
     root, first, second = p.docs
     assert (root.kind, root.title) == ("collection", "Selected Papers on Eastern Policy - 1920 to 1925")
-    assert first.kind == "speech" and first.author == "Georgy Chicherin"
+    assert first.kind == "speech" and first.author == "G. V. Chicherin"
     assert first.title.startswith("From the Speech of the People's Commissar") and first.title.endswith("May 2, 1921")
     assert (first.date, first.date_precision) == (dt.date(1921, 5, 2), "day")
     assert second.kind == "letter" and second.author == "J. V. Stalin"
@@ -437,7 +437,7 @@ def test_corpus_001_web_collection():
     assert unexplained(text, p) == []
     root, a, b = p.docs  # the page holds two documents before it is cut off
     assert root.kind == "collection" and root.title.startswith("Selected Secret Documents from Soviet Foreign Policy")
-    assert (a.kind, a.author, a.date) == ("report", "Georgy Chicherin", dt.date(1920, 6, 17))
+    assert (a.kind, a.author, a.date) == ("report", "G. V. Chicherin", dt.date(1920, 6, 17))
     assert a.title.startswith("From the Report of the People's Commissar for Foreign Affairs of the RSFSR G.V. Chicherin")
     assert (b.kind, b.author, b.date, b.place) == ("report", "J. V. Stalin", dt.date(1920, 11, 6), "Baku")
     assert b.title.startswith("November 6, 1920, from Stalin report")

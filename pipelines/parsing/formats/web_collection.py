@@ -189,7 +189,7 @@ def heading_head_end(raw: str) -> int | None:
 
 # names of writers that occur in these layouts → canonical form (CONTRACT: documents.author)
 AUTHORS: dict[str, str] = {
-    "chicherin": "Georgy Chicherin",
+    "chicherin": "G. V. Chicherin",
     "lenin": "V. I. Lenin",
     "stalin": "J. V. Stalin",
     "carr": "E. H. Carr",
