@@ -137,7 +137,9 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False) ->
         if force:
             for sid in ordered:
                 storage.delete_source(settings.parquet_dir, sid)
-        run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}, "file": {}}}
+        from pipelines.defs.logging import run_logging_config
+
+        run_config = run_logging_config(verbose)
         result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
         report = BuildReport("built" if result.success else "failed", 0.0, changes)
         for ev in result.get_asset_check_evaluations():

@@ -37,6 +37,49 @@ def _quiet_dagster(verbose: bool) -> Path:
     return log
 
 
+STAGES = {
+    "parse_sources": "parse sources",
+    "per_source_checks": "check per-source tables",
+    "extracted_tables": "entities and treaties",
+    "corpus_checks": "check corpus tables",
+    "catalog": "write corpus.duckdb",
+}
+
+
+class StageBars:
+    """One progress bar per build stage on stderr (quiet when stderr is not a terminal)."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, event: str, stage: str, done: int | None, total: int | None) -> None:
+        label = STAGES.get(stage, stage)
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(label, total=total or 1)
+        task = self.tasks[stage]
+        if event == "advance":
+            self.progress.update(task, completed=done, total=total)
+        elif event == "finished":
+            t = self.progress.tasks[self.tasks[stage]]
+            self.progress.update(task, completed=t.total)
+        elif event == "failed":
+            self.progress.update(task, description=f"{label} (FAILED)")
+
+
 def cmd_build(args) -> int:
     settings = _settings(args)
     if not settings.raw_dir.is_dir():
@@ -44,25 +87,36 @@ def cmd_build(args) -> int:
         return 2
     log = _quiet_dagster(args.verbose)
     print(f"Building from {settings.raw_dir} into {settings.output_dir} ...", flush=True)
-    from pipelines.build import BuildLocked, run_build
+    from pipelines import progress
+    from pipelines.build import BuildLocked, _catalog_counts, run_build
 
+    before = _catalog_counts(settings)
+    bars = StageBars()
+    progress.listen(bars)
     try:
-        report = run_build(settings, force=args.force, verbose=args.verbose)
+        with bars.progress:
+            report = run_build(settings, force=args.force, verbose=args.verbose)
     except BuildLocked as e:
         print(f"error: {e}")
         return 3
+    finally:
+        progress.clear()
     if report.status == "up_to_date":
         print(f"Up to date: no source or code changed since the last build ({report.seconds:.1f}s).")
     else:
         ch = report.sources
-        print(
-            f"{report.status} in {report.seconds:.1f}s — sources added {len(ch.get('added', []))}, "
-            f"changed {len(ch.get('changed', []))}, removed {len(ch.get('removed', []))}"
-        )
+        print(f"{report.status} in {report.seconds:.1f}s")
+        for what in ("added", "changed", "removed"):
+            ids = ch.get(what, [])
+            if ids:
+                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                print(f"  sources {what}: {len(ids)} ({shown})")
     if report.rows:
         width = max(len(t) for t in report.rows)
+        print(f"  {'table':<{width}}  {'rows':>8}  {'change':>8}")
         for t, n in report.rows.items():
-            print(f"  {t:<{width}}  {n:>8}")
+            delta = n - before.get(t, 0) if before else n
+            print(f"  {t:<{width}}  {n:>8}  {delta:>+8}")
     for sid, reason in report.rejected.items():
         print(f"  rejected {sid}: {reason}")
     if report.status != "up_to_date":

@@ -24,6 +24,42 @@ def file_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     return log
 
 
+class _StepEvents(logging.Handler):
+    """Step start/finish messages → pipelines.progress (the CLI's progress bars)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from pipelines import progress
+
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key")
+        if event is None or not step:
+            return
+        kind = getattr(event, "event_type_value", "")
+        if kind == "STEP_START":
+            progress.emit("started", step)
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            progress.emit("finished" if kind == "STEP_SUCCESS" else "failed", step)
+
+
+@dg.logger(description="Forwards step events to pipelines.progress (used by the command line).")
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    log = logging.getLogger("sfp.progress")
+    log.setLevel(logging.DEBUG)
+    if not log.handlers:
+        log.addHandler(_StepEvents())
+    log.propagate = False
+    return log
+
+
+def run_logging_config(verbose: bool = False) -> dict:
+    """Run config for a build: console quiet unless verbose, the file log, progress events."""
+    level = "DEBUG" if verbose else "CRITICAL"
+    return {"loggers": {"console": {"config": {"log_level": level}}, "file": {}, "progress": {}}}
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(loggers={"console": dg.colored_console_logger, "file": file_logger})
+    return dg.Definitions(
+        loggers={"console": dg.colored_console_logger, "file": file_logger, "progress": progress_logger}
+    )
