@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RAW_DIR ?= ../shared/corpus
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: build test lint dev bench dictionary status clean
+.PHONY: build test lint dev bench dictionary status report clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11 (or newer)")'
@@ -34,6 +34,9 @@ dev: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+report: $(VENV)/.installed
+	@RAW_DIR="$(RAW_DIR)" $(BIN)/python -m pipelines.report
 
 dictionary: $(VENV)/.installed
 	@$(BIN)/python -m schemas.dictionary
