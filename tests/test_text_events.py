@@ -59,3 +59,18 @@ def test_char_span_points_at_sentence():
     text = "Nothing happened then. On 7 July 1920 the dockers struck."
     e = find_text_events(text)[0]
     assert text[e.char_start:e.char_end] == e.text
+
+
+def test_old_and_new_style_full_dates_in_brackets_are_one_date():
+    ev = find_text_events("On December 30, 1917 (January 12, 1918) the commissariat issued a note on the loans.")
+    assert len(ev) == 1
+    assert ev[0].date_start == dt.date(1918, 1, 12)
+    assert ev[0].date_text == "December 30, 1917 (January 12, 1918)"
+
+
+def test_bracketed_date_that_is_not_the_julian_gap_stays_apart():
+    from pipelines.extraction.text_events import dates_in
+
+    # eleven days apart: not an Old/New Style pair, two dates
+    ds = dates_in("The note of March 1, 1921 (March 12, 1921) was answered.")
+    assert [d.date for d in ds] == [dt.date(1921, 3, 1), dt.date(1921, 3, 12)]

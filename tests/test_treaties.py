@@ -163,3 +163,64 @@ def test_corpus_chronology_lines_link_brest():
         events.append(chron(f"c{i}", dt.date(1918, 3, day), text))
     _, evs = build_treaty_tables([], events, [])
     assert {(e["event"], e["date"]) for e in evs} == {("signed", dt.date(1918, 3, 3)), ("ratified", dt.date(1918, 3, 15))}
+
+
+def _got(paras, events=()):
+    rows, evs = build_treaty_tables(paras, list(events), mentions_for(paras))
+    return rows, {(e["treaty_id"], e["event"], e["date"], e["paragraph_id"]) for e in evs}
+
+
+def test_treaty_named_with_its_date_is_evidence_of_the_signing():
+    rows, got = _got([
+        para("p1", "Berlin then tore up the German-Polish non-aggression pact of January 26, 1934, to everyone's alarm."),
+        para("h1", "The Soviet-Japanese Agreement of January 20, 1925", "heading"),
+        para("p2", "Moscow joined the Protocol of 17 June 1925 on the prohibition of gases."),
+        # a date three weeks off the treaty's own is a slip of the text: not taken
+        para("p3", "The search was a breach of the Treaty of Rapallo of May 20, 1922."),
+    ])
+    assert ("treaty:german-polish-non-aggression-pact-1934", "signed", dt.date(1934, 1, 26), "p1") in got
+    assert ("treaty:soviet-japanese-basic-convention-1925", "signed", dt.date(1925, 1, 20), "h1") in got
+    assert ("treaty:geneva-protocol-1925", "signed", dt.date(1925, 6, 17), "p2") in got
+    assert not any(g[3] == "p3" for g in got)
+    by_id = {r["treaty_id"]: r for r in rows}
+    assert by_id["treaty:geneva-protocol-1925"]["date_signed"] == dt.date(1925, 6, 17)
+
+
+def test_active_verbs_before_the_treaty_and_their_dates():
+    _, got = _got([
+        para("p1", "On March 7, 1936 Germany revoked the Locarno agreements and marched into the Rhineland."),
+        para("p2", "Defeated, the Dashnaks signed a humiliating Alexandropol Treaty with Turkey on December 2, 1920, and fled."),
+        # the date belongs to another verb: "following the signing of"
+        para("p3", "On November 21, 1925, following the signing of the Locarno agreements, Moscow sent a draft to Berlin."),
+        # not stated as done: a modal, an accusation
+        para("p4", "On May 3, 1927 London threatened that it would annul the Anglo-Soviet Trade Agreement at once."),
+        para("p5", "On May 4, 1927 the British accused Moscow of violating the Anglo-Soviet Trade Agreement."),
+    ])
+    assert ("treaty:locarno-treaties", "denounced", dt.date(1936, 3, 7), "p1") in got
+    assert ("treaty:treaty-of-alexandropol", "signed", dt.date(1920, 12, 2), "p2") in got
+    assert not any(g[3] in ("p3", "p4", "p5") for g in got)
+
+
+def test_relative_date_and_prolonging_protocol():
+    _, got = _got([
+        para("p1", "On February 2, 1920, at Tartu a peace treaty with Estonia was signed, which was ratified "
+                   "two days later by the Central Executive Committee."),
+        para("p2", "On December 17, 1929, Moscow signed a protocol with Turkey prolonging the 1925 treaty, and on "
+                   "March 7, 1931, a trade protocol."),
+    ])
+    assert ("treaty:treaty-of-tartu-estonia", "signed", dt.date(1920, 2, 2), "p1") in got
+    assert ("treaty:treaty-of-tartu-estonia", "ratified", dt.date(1920, 2, 4), "p1") in got
+    assert ("treaty:soviet-turkish-treaty-1925", "prolonged", dt.date(1929, 12, 17), "p2") in got
+
+
+def test_kind_only_description_resolved_with_the_sentence_states():
+    _, got = _got([para("p1", "On November 28, 1939, the Soviet government informed the government of Finland "
+                              "that it had denounced the non-aggression treaty.")])
+    assert got == {("treaty:soviet-finnish-non-aggression-pact-1932", "denounced", dt.date(1939, 11, 28), "p1")}
+
+
+def test_place_word_treaty_noun_resolved_by_the_year():
+    rows, _ = _got([para("p1", "Deliveries under the Moscow protocol for November 1941 fell short.")])
+    assert [r["treaty_id"] for r in rows] == ["treaty:first-moscow-protocol-1941"]
+    rows, _ = _got([para("p1", "Deliveries under the Moscow protocol fell short.")])
+    assert rows == []

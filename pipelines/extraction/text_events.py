@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from pipelines.parsing.dates import ParsedDate, find_dates
 
-__all__ = ["TextEvent", "find_text_events", "split_sentences"]
+__all__ = ["TextEvent", "dates_in", "find_text_events", "merge_style_pairs", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,38 @@ def _quoted(sentence: str, pos: int) -> bool:
     return straight or curly
 
 
+def _julian_offset(d: dt.date) -> int:
+    """Days the Gregorian calendar ran ahead of the Julian on the Julian date ``d``."""
+    c = d.year // 100 - (1 if d.month <= 2 and d.year % 100 == 0 else 0)
+    return c - c // 4 - 2
+
+
+def merge_style_pairs(text: str, dates: list[ParsedDate]) -> list[ParsedDate]:
+    """``December 29, 1917 (January 11, 1918)``: two full dates, the second in brackets and
+    exactly the Julian-Gregorian gap later, are one date — the bracketed New Style one (the
+    first becomes its ``old_style``)."""
+    out: list[ParsedDate] = []
+    i = 0
+    while i < len(dates):
+        a = dates[i]
+        b = dates[i + 1] if i + 1 < len(dates) else None
+        if (b is not None and a.precision == b.precision == "day" and a.old_style is None and b.old_style is None
+                and re.fullmatch(r"\s*\(\s*", text[a.end:b.start]) and re.match(r"\s*\)", text[b.end:])
+                and (b.date - a.date).days == _julian_offset(a.date)):
+            close = b.end + re.match(r"\s*\)", text[b.end:]).end()
+            out.append(ParsedDate(b.date, "day", a.date, text[a.start:close], a.start, close))
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def dates_in(text: str) -> list[ParsedDate]:
+    """``find_dates`` with Old/New Style pairs of full dates merged (``merge_style_pairs``)."""
+    return merge_style_pairs(text, find_dates(text))
+
+
 def find_text_events(paragraph_text: str) -> list[TextEvent]:
     """The unambiguously dated events stated in one paragraph (see the module docstring)."""
     out: list[TextEvent] = []
@@ -88,7 +120,7 @@ def find_text_events(paragraph_text: str) -> list[TextEvent]:
         sentence = paragraph_text[s_start:s_end].strip()
         if not sentence or sentence.endswith("?") or len(sentence.split()) < 4:
             continue
-        dates = [d for d in find_dates(sentence) if not _quoted(sentence, d.start)]
+        dates = [d for d in dates_in(sentence) if not _quoted(sentence, d.start)]
         event = _event_of(sentence, dates)
         if event is None:
             continue

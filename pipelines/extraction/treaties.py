@@ -32,7 +32,7 @@ from pathlib import Path
 import ahocorasick
 import yaml
 
-from pipelines.extraction.text_events import split_sentences
+from pipelines.extraction.text_events import dates_in, split_sentences
 from pipelines.parsing.dates import ParsedDate, find_dates
 
 GAZETTEER = Path(__file__).resolve().parent / "gazetteer" / "treaties.yaml"
@@ -443,6 +443,10 @@ def references_in(text: str, gazetteer: tuple[Treaty, ...], alias_hits: list[tup
         noun = _DESC_NOUN_RX.search(phrase)
         compound = compound_parties(phrase[: noun.end()]) if noun else []
         if not compound and not re.search(r"\b(?:with|between)\s", phrase):
+            n0 = m_start + (noun.start() if noun else 0)
+            named = _name_word_reference(text[:n0], text[n0: m_start + len(phrase)], gazetteer, years)
+            if named:
+                refs.append(Reference(named[0], named[1], m_start + len(phrase), "description"))
             continue
         if not compound and not years and not find_dates(phrase):
             continue  # "conclude an armistice with Finland": without a date, which one is unknown
@@ -465,6 +469,23 @@ def references_in(text: str, gazetteer: tuple[Treaty, ...], alias_hits: list[tup
         if tid:
             refs.append(Reference(tid, m_start, m_start + len(phrase), "description"))
     return sorted(refs, key=lambda r: r.start)
+
+
+def _name_word_reference(before: str, phrase: str, gazetteer: tuple[Treaty, ...],
+                         years: tuple[int, ...]) -> tuple[str, int] | None:
+    """``the Moscow protocol`` in a sentence of 1941: a place word before a lowercase treaty noun
+    (a form several treaties share, so no alias) resolved by the treaty names holding that word
+    and the years of the sentence; only when exactly one fits."""
+    pre = re.search(r"(?<![\w-])([A-Z][a-z]{3,})\s+$", before)
+    noun = _DESC_NOUN_RX.match(phrase)
+    if not pre or not noun or not years or noun.group(0)[0].isupper():
+        return None
+    word = pre.group(1)
+    if word in STATE_ADJ or word in _NAME_TO_STATE or word in _GENERIC_WORDS:
+        return None
+    cands = [t for t in gazetteer if not t.proposed and t.date_signed and word in _name_words(t)
+             and t.date_signed.year in years]
+    return (cands[0].id, pre.start(1)) if len(cands) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,11 +676,60 @@ def _new_treaty(subject: str, parties: tuple[str, ...], date: dt.date) -> _New |
 _DATE_WORDS = re.compile(r"(?:\bon|\bin|\bof)\s+$")
 
 
+# Active verbs standing right before the treaty they act on ("Germany revoked the Locarno
+# agreements", "signed a humiliating Alexandropol Treaty", "the signing in Ankara on ... of").
+_ACTIVE_BEFORE = [
+    ("signed", re.compile(r"\b(?:signed|concluded|signing|conclusion)\b")),
+    ("ratified", re.compile(r"\b(?:ratified|ratifies|ratification)\b")),
+    ("prolonged", re.compile(r"\b(?:prolonged|prolonging|prolongs|extended|extending|renewed)\b")),
+    ("denounced", re.compile(r"\b(?:denounced|denounces|revoked|revokes|repudiated|repudiates|renounced|renounces)\b")),
+    ("annulled", re.compile(r"\b(?:annulled|annuls|annulling|abrogated|abrogates)\b")),
+]
+# what may stand between such a verb and its treaty: articles, adjectives, "with the Japanese
+# government what became known as", "in Ankara on October 19, 1939 of" — no clause break
+_BEFORE_GAP = re.compile(r"[^;:.()\"“”]{0,70}")
+_NOT_STATED = re.compile(r"\b(?:would|could|should|might|may|will|shall|to|not|never|proposed|demand\w*|accus\w*|"
+                         r"threat\w*|insist\w*|refus\w*|calling for|call for|if)\s+(?:\w+\s+){0,2}$", re.I)
+_NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+_RELATIVE_RX = re.compile(r"\s+(?:by\s+[^,;.]{0,60}?\s+)?(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(days?|weeks?)\s+later\b")
+_RELATIVE_AFTER_RX = re.compile(r"\s+(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(days?|weeks?)\s+later\b")
+
+
+def _verbs_for(sent: str, ref: Reference) -> list[tuple[str, re.Match]]:
+    """Event verbs of one treaty reference: finite forms after it (``was signed``,
+    ``came into force``), else ``signed``/``concluded`` after it, plus an active verb right
+    before it (``revoked the Locarno agreements``) — never a verb in a modal, infinitive,
+    negated or reported frame (``would annul``, ``accused ... of violating``)."""
+    verbs = [(ev, m) for ev, rx in _MAIN_VERBS for m in rx.finditer(sent) if m.start() >= ref.end]
+    if not verbs:
+        verbs = [("signed", m) for m in _SIGNED_PAST.finditer(sent) if m.start() >= ref.end]
+    before = sent[: ref.start]
+    for ev, rx in _ACTIVE_BEFORE:
+        for m in rx.finditer(before):
+            gap = before[m.end():]
+            if _BEFORE_GAP.fullmatch(gap) and not _TREATY_NOUN_RX.search(gap) and not _ANY_VERB.search(gap):
+                verbs.append((ev, m))
+    return [(ev, m) for ev, m in sorted(verbs, key=lambda x: x[1].start()) if not _NOT_STATED.search(sent[: m.start()])]
+
+
+def _relative_date(sent: str, vm: re.Match, base: ParsedDate | None) -> tuple[dt.date, str] | None:
+    """``ratified two days later`` → the base date (the sentence's one ``on <date>``) plus two days."""
+    rm = _RELATIVE_AFTER_RX.match(sent, vm.end())
+    if not rm or base is None:
+        return None
+    n = int(rm.group(1)) if rm.group(1).isdigit() else _NUMBER_WORDS[rm.group(1)]
+    days = n * (7 if rm.group(2).startswith("week") else 1)
+    return base.date + dt.timedelta(days=days), rm.group(0).strip()
+
+
 def text_evidence(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]]) -> list[Evidence]:
     """Treaty events stated in one running-text paragraph: a sentence with one treaty reference,
-    an event verb, and the date of that verb (``on <date>``; ``in <Month Year>`` for a month).
-    A date right after the treaty phrase (``the treaty of March 16, 1921``) identifies the
-    treaty; it is not the date of a violation or denunciation."""
+    an event verb (after it, or an active verb right before it), and the date of that verb
+    (``on <date>`` near the verb, a sentence-initial ``On <date>`` governing the first verb, or
+    ``two days later`` counted from the sentence's date). A date right after the treaty phrase
+    (``the treaty of March 16, 1921``) identifies the treaty; it is not the date of a violation
+    or denunciation (see ``identifier_evidence``)."""
     text = paragraph.get("text") or ""
     out: list[Evidence] = []
     if not _TREATY_NOUN_RX.search(text) and not alias_hits:
@@ -668,37 +738,169 @@ def text_evidence(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: li
         sent = text[s0:s1]
         if not _TREATY_NOUN_RX.search(sent) and not any(s0 <= h[0] < s1 for h in alias_hits):
             continue
-        if not _ANY_VERB.search(sent):
+        if not _ANY_VERB.search(sent) and not re.search(r"\b(?:revok|repudiat|renounc|signing)", sent):
             continue
         hits = [(a - s0, b - s0, t) for a, b, t in alias_hits if s0 <= a and b <= s1]
         years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent))
+        out += _prolonging(sent, paragraph, gazetteer)
         refs = references_in(sent, gazetteer, hits, years=years)
+        if not refs:
+            refs = _sentence_party_reference(sent, gazetteer)
         if len({r.treaty_id for r in refs}) != 1:
             continue
         ref = refs[0]
         # the sentence's first treaty noun must belong to the reference: "A treaty ... on the
-        # pattern of the Soviet-Turkish treaty was signed" is about another treaty
+        # pattern of the Soviet-Turkish treaty was signed" is about another treaty — unless an
+        # active verb acts on the reference itself
+        verbs = _verbs_for(sent, ref)
         first = _TREATY_NOUN_RX.search(sent)
         if first and not any(r.start <= first.start() < r.end for r in refs):
-            continue
-        verbs = [(ev, m) for ev, rx in _MAIN_VERBS for m in rx.finditer(sent) if m.start() >= ref.end]
+            verbs = [(ev, m) for ev, m in verbs if m.end() <= ref.start]
         if not verbs:
-            verbs = [("signed", m) for m in _SIGNED_PAST.finditer(sent) if m.start() >= ref.end]
-        if len({ev for ev, _ in verbs}) != 1:
             continue
-        event, vm = verbs[0]
-        dates = [d for d in find_dates(sent) if d.precision == "day" and not _identifies(sent, d, refs)]
-        verb_dates = [d for d in dates if re.search(r"\b[Oo]n\s+$", sent[: d.start])
-                      and (0 <= d.start - vm.end() <= 60 or (d.end <= ref.start and d.start < 5))]
-        if len({d.date for d in verb_dates}) != 1:
+        dates = [d for d in dates_in(sent) if d.precision == "day" and not _identifies(sent, d, refs)]
+        on_dates = [d for d in dates if re.search(r"\b[Oo]n\s+$", sent[: d.start])]
+        base = on_dates[0] if len({d.date for d in on_dates}) == 1 else None
+        kinds_seen = {ev for ev, _ in verbs}
+        for event in [k for k in dict.fromkeys(ev for ev, _ in verbs)]:
+            vm = next(m for ev, m in verbs if ev == event)
+            rel = _relative_date(sent, vm, base)
+            if rel:
+                date, date_text = rel
+            else:
+                verb_dates = [d for d in on_dates if _governs(d, vm, verbs, ref, len(kinds_seen) == 1)]
+                if len({d.date for d in verb_dates}) != 1:
+                    continue
+                date, date_text = verb_dates[0].date, verb_dates[0].text
+            if event == "signed" and ref.how != "alias":
+                phrase = sent[ref.start: ref.end]
+                if resolve_description(phrase, gazetteer, on_date=date, years=years) != ref.treaty_id and \
+                        not _agrees(ref.treaty_id, date, gazetteer):
+                    continue  # signed on a date that is not this treaty's: another agreement
+            out.append(Evidence(ref.treaty_id, event, date, date_text, paragraph["paragraph_id"], paragraph.get("source_id"), 1,
+                                place=place_in(sent) if event == "signed" else None))
+    return out
+
+
+_NOMINAL = re.compile(r"signing|conclusion|ratification|prolonging|extending|annulling")
+
+
+def _governs(d: ParsedDate, vm: re.Match, verbs: list[tuple[str, re.Match]], ref: Reference, one_kind: bool) -> bool:
+    """Whether the ``on <date>`` ``d`` is the date of the verb ``vm``: it follows the verb closely,
+    or it opens the sentence (or stands just before the verb's subject) with no other event verb
+    between them."""
+    if 0 <= d.start - vm.end() <= 60:
+        return True
+    if _NOMINAL.fullmatch(vm.group(0)):
+        return False  # "On <date>, following the signing of ...": the date is another verb's
+    if d.end <= vm.start() and not any(d.end < m.start() < vm.start() for _, m in verbs):
+        return d.start < 5 or (vm.start() - d.end <= 40 and (one_kind or d.end <= ref.start))
+    return False
+
+
+def _agrees(tid: str, date: dt.date, gazetteer: tuple[Treaty, ...], window: int = 2) -> bool:
+    t = _by_id(gazetteer).get(tid)
+    return bool(t and t.date_signed and abs((t.date_signed - date).days) <= window)
+
+
+_PROLONG_TARGET = re.compile(r"\b(?:protocol|agreement)\b(?P<with>\s+with\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)?"
+                             r"\s+(?:that\s+|which\s+)?(?:prolonged|prolonging|extended|extending)\s+"
+                             r"(?P<target>the\s+(?:\d{4}\s+)?[A-Z]?[\w-]*\s*(?:treaty|pact|convention|agreement)(?:\s+on\s+[a-z-]+)?"
+                             r"|the\s+(?:\d{4}\s+)?[A-Z][\w-]+\s+[A-Z]?[\w-]*\s*(?:treaty|pact|convention|agreement)(?:\s+on\s+[a-z-]+)?)")
+
+
+def _prolonging(sent: str, paragraph: dict, gazetteer: tuple[Treaty, ...]) -> list[Evidence]:
+    """``On December 17, 1929, it signed a protocol with Turkey prolonging the 1925 treaty``: the
+    treaty prolonged, dated by the signing of the protocol (the sentence's one ``on <date>``
+    before it). The protocol's partner is the treaty's partner."""
+    m = _PROLONG_TARGET.search(sent)
+    if not m or not re.search(r"\b(?:sign\w*|conclu\w*)\b", sent[: m.start()]):
+        return []
+    on_dates = [d for d in dates_in(sent) if d.precision == "day" and re.search(r"\b[Oo]n\s+$", sent[: d.start])]
+    before = [d for d in on_dates if d.end <= m.start()][-1:]  # the nearest: "on <date>, it signed a protocol"
+    if not before:
+        return []
+    target = m.group("target")
+    partner = (m.group("with") or "").strip()
+    phrase = f"{target} {partner}".strip()
+    if not compound_parties(phrase) and not partner:
+        phrase = target
+    if partner:
+        phrase = "Soviet " + phrase if "Soviet" not in phrase else phrase
+    tid = resolve_description(phrase, gazetteer)
+    if tid is None and partner:
+        tid = resolve_description(f"{target} between Soviet Union and {partner.split(None, 1)[1]}", gazetteer)
+    t = _by_id(gazetteer).get(tid) if tid else None
+    if not t or not t.date_signed or t.date_signed >= before[0].date:
+        return []
+    return [Evidence(tid, "prolonged", before[0].date, before[0].text, paragraph["paragraph_id"], paragraph.get("source_id"), 1)]
+
+
+def _sentence_party_reference(sent: str, gazetteer: tuple[Treaty, ...]) -> list[Reference]:
+    """``the Soviet government told the government of Finland that it had denounced the
+    non-aggression treaty``: a treaty noun with a kind word but no parties of its own, resolved
+    with the states the sentence names (the Soviet Union when the Soviet side acts). Only when
+    exactly one treaty fits."""
+    m = re.search(r"\bthe\s+((?:[a-z-]+\s+){1,3}(?:treaty|pact|agreement|convention))\b", sent)
+    if not m or not kinds_in(m.group(1)) or compound_parties(m.group(1)):
+        return []
+    states = list(dict.fromkeys(s for _, _, s in state_names(sent)))
+    for _, _, ps in compound_parties(sent):
+        states += [p for p in ps if p not in states]
+    if re.search(r"\bSoviet (?:government|Union)\b|\bUSSR\b", sent) and "Soviet Union" not in states:
+        states.insert(0, "Soviet Union")
+    if len(states) != 2:
+        return []
+    tid = resolve_description(f"{m.group(1)} between {states[0]} and {states[1]}", gazetteer)
+    return [Reference(tid, m.start(1), m.end(1), "description")] if tid else []
+
+
+def identifier_evidence(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]]) -> list[Evidence]:
+    """``the German-Polish non-aggression pact of January 26, 1934``, ``Protocol of 17 June
+    1925``: a treaty reference followed by ``of <full date>`` states the date the treaty was
+    signed (event ``signed``, rank 2: after chronology and running-text statements). A stated
+    date more than 20 days from the reference date is a slip of the text (``the Anglo-Soviet
+    agreement of April 16, 1921``) and is not taken."""
+    text = paragraph.get("text") or ""
+    out: list[Evidence] = []
+    if " of " not in text or (not _TREATY_NOUN_RX.search(text) and not alias_hits):
+        return out
+    for s0, s1 in split_sentences(text):
+        sent = text[s0:s1]
+        if not re.search(r"\bof\s+(?:\d|[A-Z])", sent):
             continue
-        d = verb_dates[0]
-        if event == "signed" and ref.how == "description":
-            phrase = sent[ref.start: ref.end]
-            if resolve_description(phrase, gazetteer, on_date=d.date, years=years) != ref.treaty_id:
-                continue  # signed on a date that is not this treaty's: another agreement
-        out.append(Evidence(ref.treaty_id, event, d.date, d.text, paragraph["paragraph_id"], paragraph.get("source_id"), 1,
-                            place=place_in(sent) if event == "signed" else None))
+        hits = [(a - s0, b - s0, t) for a, b, t in alias_hits if s0 <= a and b <= s1]
+        years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent))
+        refs = references_in(sent, gazetteer, hits, years=years) + _dated_nouns(sent, gazetteer)
+        dates = [d for d in dates_in(sent) if d.precision == "day"]
+        for r in refs:
+            for d in dates:
+                inside = r.start <= d.start and d.end <= r.end + 1 and re.search(r"\bof\s+$", sent[: d.start])
+                right_after = r.end <= d.start <= r.end + 12 and _identifies(sent, d, [r])
+                if (inside or right_after) and _agrees(r.treaty_id, d.date, gazetteer, 20):
+                    out.append(Evidence(r.treaty_id, "signed", d.date, d.text, paragraph["paragraph_id"],
+                                        paragraph.get("source_id"), 2))
+                    break
+    return out
+
+
+_DATED_NOUN_RX = re.compile(r"\b(Treaty|Pact|Agreement|Convention|Protocol|Armistice|treaty|pact|agreement|convention|protocol|armistice)\s+of\s+")
+
+
+def _dated_nouns(sent: str, gazetteer: tuple[Treaty, ...]) -> list[Reference]:
+    """``Protocol of 17 June 1925 on the prohibition of ... gases``: a bare treaty noun with a full
+    date, resolved to the one treaty of that kind signed that very day."""
+    out = []
+    for m in _DATED_NOUN_RX.finditer(sent):
+        ds = [d for d in dates_in(sent[m.end():]) if d.start == 0 and d.precision == "day"]
+        if not ds:
+            continue
+        noun = m.group(1).lower()
+        cands = [t for t in gazetteer if t.date_signed == ds[0].date
+                 and (t.treaty_type == noun or noun in t.name.lower() or (noun in ("treaty", "pact", "agreement") and t.treaty_type
+                                                                           not in ("protocol", "convention", "armistice")))]
+        if len(cands) == 1:
+            out.append(Reference(cands[0].id, m.start(), m.end(), "description"))
     return out
 
 
@@ -734,8 +936,11 @@ def _identifies(sent: str, d: ParsedDate, refs: list[Reference]) -> bool:
 
 
 def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: list[dict],
-                        gazetteer: tuple[Treaty, ...] | None = None) -> tuple[list[dict], list[dict]]:
-    """(treaties rows, treaty_events rows), contract columns, sorted by treaty_id."""
+                        gazetteer: tuple[Treaty, ...] | None = None,
+                        provenance: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """(treaties rows, treaty_events rows), contract columns, sorted by treaty_id. When a dict
+    is given as ``provenance`` it receives, per treaty_id, where date_signed, parties and
+    place_signed came from (``text`` evidence or the ``gazetteer``; None when empty)."""
     gaz = gazetteer or load_gazetteer()
     known = {t.id: t for t in gaz}
     by_para: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
@@ -767,9 +972,12 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
         for nt in nts:
             new.setdefault(nt.id, nt)
     for p in paragraphs:
-        if p["paragraph_id"] in chron_paras or p.get("kind") in ("heading", "table_row", "chronology_entry"):
-            continue
+        if p.get("kind") == "table_row":
+            continue  # contents rows repeat the headings
         hits = hits_for(p["paragraph_id"], p.get("text") or "")
+        evidence += identifier_evidence(p, gaz, hits)
+        if p["paragraph_id"] in chron_paras or p.get("kind") in ("heading", "chronology_entry"):
+            continue
         evidence += text_evidence(p, gaz, hits)
         described |= described_treaties(p, gaz, hits)
 
@@ -796,7 +1004,9 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
         signed = sorted((e for e in evidence if e.treaty_id == tid and e.event == "signed"),
                         key=lambda e: (e.rank, e.date or dt.date.max))
         date_signed, parties, place = (t.date_signed, list(t.parties), t.place_signed) if t else (None, list(nt.parties), None)
+        src = {"date_signed": "gazetteer", "parties": "gazetteer" if t else "text", "place_signed": "gazetteer"}
         if signed:
+            src["date_signed"] = "text"
             best = signed[0]
             ev_date = best.date
             if t and t.date_signed and best.date_end and best.date <= t.date_signed <= best.date_end:
@@ -805,9 +1015,13 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
             with_parties = [e for e in signed if len(e.parties) >= 2]
             if with_parties:
                 parties = list(with_parties[0].parties)
+                src["parties"] = "text"
             with_place = [e for e in signed if e.place and e.date == date_signed]
             if with_place:
                 place = with_place[0].place
+                src["place_signed"] = "text"
+        if provenance is not None:
+            provenance[tid] = {k: (v if (date_signed, parties, place)[i] else None) for i, (k, v) in enumerate(src.items())}
         rows.append({
             "treaty_id": tid,
             "name": t.name if t else nt.name,
