@@ -1,4 +1,5 @@
-"""Command line: ``sfp build`` (what ``make build`` runs), ``sfp status``.
+"""Command line: ``sfp build`` (what ``make build`` runs), ``sfp status``, and questions to the
+catalog: ``sfp search``, ``sfp mentions``, ``sfp treaties``.
 
 Errors are one clear line with what to do; Dagster's own logs go to
 ``.dagster_home/build.log`` (or the terminal with ``--verbose``)."""
@@ -145,6 +146,58 @@ def cmd_status(args) -> int:
     return 0
 
 
+def _query(args, sql: str, params: list, empty: str) -> int:
+    """Run a catalog macro and print its rows as a table."""
+    settings = _settings(args)
+    if not settings.catalog_path.exists():
+        print(f"No catalog at {settings.catalog_path}: run `make build` first.")
+        return 1
+    from pipelines.catalog import connect
+
+    con = connect(settings.catalog_path)
+    try:
+        rel = con.execute(sql, params)
+        rows = rel.fetchall()
+        names = [d[0] for d in rel.description]
+    finally:
+        con.close()
+    if not rows:
+        print(empty)
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*names, show_lines=False, header_style="bold")
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r])
+    Console(width=args.width).print(table)
+    return 0
+
+
+def cmd_search(args) -> int:
+    sql = ("SELECT source_id, title AS document, page, round(score, 2) AS score, left(text, 160) AS text "
+           "FROM search(?, all_words := true) LIMIT ?")
+    return _query(args, sql, [args.query, args.limit], f"No paragraph matches {args.query!r}.")
+
+
+def cmd_mentions(args) -> int:
+    sql = (
+        "SELECT entity, surface, source_id, page, "
+        "'…' || substr(text, greatest(char_start - 60, 1), char_end - char_start + 120) || '…' AS context "
+        "FROM mentions_of(?) LIMIT ?"
+    )
+    return _query(args, sql, [args.name, args.limit], f"No entity named {args.name!r} (try part of the name).")
+
+
+def cmd_treaties(args) -> int:
+    sql = (
+        "SELECT name, treaty_type AS type, array_to_string(parties, ', ') AS parties, date_signed, place_signed, "
+        "array_to_string(list_transform(events, e -> e.event || ' ' || coalesce(CAST(e.date AS VARCHAR), '?')), '; ') "
+        "AS events FROM treaties_of(?) ORDER BY date_signed NULLS LAST LIMIT ?"
+    )
+    return _query(args, sql, [args.state, args.limit], f"No treaties found for {args.state!r}.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sfp", description="Soviet foreign policy dataset builder")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -157,6 +210,17 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("status", help="sources, their state and row counts")
     s.add_argument("--output-dir")
     s.set_defaults(func=cmd_status)
+    for name, func, arg, help_ in (
+        ("search", cmd_search, "query", "full-text search over paragraphs (BM25), e.g. 'treaty of rapallo'"),
+        ("mentions", cmd_mentions, "name", "every mention of an entity, by name or alias, e.g. Chicherin"),
+        ("treaties", cmd_treaties, "state", "the treaties of a state with parties, dates and events, e.g. Germany"),
+    ):
+        q = sub.add_parser(name, help=help_)
+        q.add_argument(arg)
+        q.add_argument("--limit", type=int, default=20)
+        q.add_argument("--width", type=int, default=160, help="table width in characters")
+        q.add_argument("--output-dir")
+        q.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -34,4 +34,4 @@ def extraction_version() -> str:
 
 @cache
 def catalog_version() -> str:
-    return _digest("pipelines/catalog.py", "schemas/*.py")
+    return _digest("pipelines/catalog.py", "pipelines/datapackage.py", "docs/quality/*.md", "schemas/*.py")

@@ -4,7 +4,6 @@ One build into a temporary directory is shared by the tests of this module; a se
 of the same input checks incrementality and determinism; a third adds damaged files."""
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from conftest import run_cli
 
 from pipelines import quality, storage
 from schemas import TABLES
@@ -21,15 +21,8 @@ from schemas import TABLES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_build(raw: Path, out: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAW_DIR": str(raw), "OUTPUT_DIR": str(out), "DAGSTER_HOME": str(home)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "build", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stdout + proc.stderr
-    return proc
+def run_build(raw: Path, out: Path, home: Path, *args: str):
+    return run_cli(raw, out, home, *args)
 
 
 def digests(out: Path) -> dict[str, str]:
@@ -40,11 +33,8 @@ def digests(out: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, corpus_dir):
-    base = tmp_path_factory.mktemp("build")
-    out, home = base / "out", base / "home"
-    proc = run_build(corpus_dir, out, home)
-    return out, home, proc
+def built(corpus_build):
+    return corpus_build
 
 
 def test_every_table_is_built_and_valid(built, corpus_dir):
@@ -133,11 +123,11 @@ def test_readme_sql_examples_run(built):
         assert con.execute(sql).fetchall(), sql
 
 
-def test_readme_python_example_runs(built):
+def test_readme_python_example_runs(built, tmp_path):
     out, _, _ = built
     (code,) = readme_blocks("python")
     # the README reads outputs/... from the project root: run it where outputs/ is this build
-    (out.parent / "outputs").symlink_to(out)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=out.parent, capture_output=True, text=True, timeout=120)
+    (tmp_path / "outputs").symlink_to(out)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "chicherin" in proc.stdout.lower() or "Chicherin" in proc.stdout

@@ -173,14 +173,12 @@ def test_render_is_self_contained_deterministic_and_escapes_script_ends():
 # --- the real corpus --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, corpus_dir):
-    base = tmp_path_factory.mktemp("report")
-    out = base / "out"
-    env = {**os.environ, "RAW_DIR": str(corpus_dir), "OUTPUT_DIR": str(out), "DAGSTER_HOME": str(base / "home")}
-    for cmd in (["pipelines.cli", "build"], ["pipelines.report", "--output-dir", str(out)]):
-        proc = subprocess.run([sys.executable, "-m", *cmd], env=env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=600)
-        assert proc.returncode == 0 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+def built(corpus_build, corpus_dir):
+    out, home, _ = corpus_build
+    env = {**os.environ, "RAW_DIR": str(corpus_dir), "OUTPUT_DIR": str(out), "DAGSTER_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-m", "pipelines.report", "--output-dir", str(out)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     page = (out / "report" / "index.html").read_text(encoding="utf-8")
     tables = {t: storage.read_table(out / "parquet", t) for t in TABLES}
     return out, page, page_json(page, "report-data"), tables
