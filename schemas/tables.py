@@ -45,7 +45,8 @@ class Row(BaseModel):
 
 
 SourceFormat = Literal[
-    "ocr_book", "markdown_book", "web_collection", "wiki_page", "web_excerpt", "plain"
+    "ocr_book", "markdown_book", "web_collection", "wiki_page", "web_excerpt", "plain",
+    "html", "tei_xml", "xml", "markdown", "treaty_text",
 ]
 DocKind = Literal[
     "book", "collection", "page", "front_matter", "contents", "introduction", "chapter",
@@ -136,6 +137,10 @@ class Paragraph(Row):
     char_start: Int64 = col("Start offset in the decoded raw text (0-based)")
     char_end: Int64 = col("End offset in the decoded raw text (exclusive)")
     n_words: Int32 = col("Number of words in `text`")
+    page_estimated: bool | None = col(
+        "True when `page` is inferred (page breaks seen in the layout, endnote back-references, line counts) "
+        "rather than printed at this paragraph; null when `page` is null (added column)"
+    )
 
 
 class CitedWork(BaseModel):
@@ -191,6 +196,7 @@ class Event(Row):
     date_text: str | None = col("The date as written")
     text: str = col("What happened, clean")
     kind: EventKind = col("chronology (an entry of a printed chronology) or text (found in running text)")
+    date_old_style: dt.date | None = col("Julian (Old Style) date where the text gives one (added column)")
 
 
 class DiscardedText(Row):
@@ -243,7 +249,7 @@ class Treaty(Row):
     treaty_id: str = col("Equals its entities.entity_id (`treaty:<slug>`)")
     name: str = col("Canonical English name")
     treaty_type: TreatyType | None = col("Kind of treaty")
-    parties: list[str] = col("Canonical names of the parties (entities.name of type state)")
+    parties: list[str] | None = col("Canonical names of the parties (entities.name of type state); null when the text names none")
     date_signed: dt.date | None = col("Date of signature (New Style)")
     place_signed: str | None = col("Where it was signed")
     n_mentions: Int32 = col("Mentions in entity_mentions")

@@ -36,11 +36,23 @@ def test_uncovered_text_becomes_other_and_nothing_is_lost():
 def test_ids_lines_depths_counts_and_pages():
     rows = assemble("src", TEXT, parsed())
     docs = rows["documents"]
-    assert [d["doc_id"] for d in docs] == ["src:d0001", "src:d0002"]
-    assert docs[1]["parent_doc_id"] == "src:d0001" and docs[1]["depth"] == 1
+    # IDs are the raw start offset (and the depth, for documents starting at the same place)
+    assert [d["doc_id"] for d in docs] == ["src:d000000000.00", "src:d000000007.01"]
+    assert docs[1]["parent_doc_id"] == "src:d000000000.00" and docs[1]["depth"] == 1
     assert docs[1]["n_paragraphs"] == 1 and docs[1]["n_words"] == 6
     assert docs[0]["page_start"] == 12 and docs[1]["page_end"] == 12  # pages roll up to ancestors
     p = rows["paragraphs"][1]
-    assert (p["paragraph_id"], p["seq"], p["line_start"], p["line_end"]) == ("src:p00002", 2, 3, 4)
+    pid = f"src:p{TEXT.index('First'):09d}.00"
+    assert (p["paragraph_id"], p["seq"], p["line_start"], p["line_end"]) == (pid, 2, 3, 4)
     c = rows["citations"][0]
-    assert c["paragraph_id"] == "src:p00002" and c["doc_id"] == "src:d0002" and c["line_start"] == 8
+    assert c["paragraph_id"] == pid and c["doc_id"] == "src:d000000007.01" and c["line_start"] == 8
+
+
+def test_ids_survive_a_change_elsewhere_and_sort_in_document_order():
+    before = assemble("src", TEXT, parsed())
+    p = parsed()
+    p.paras[0].text = "Title, re-cleaned"  # a parser change in another paragraph
+    after = assemble("src", TEXT, p)
+    assert [r["paragraph_id"] for r in before["paragraphs"]] == [r["paragraph_id"] for r in after["paragraphs"]]
+    ids = [r["paragraph_id"] for r in after["paragraphs"]]
+    assert ids == sorted(ids)

@@ -1,7 +1,8 @@
 """ParsedSource (parser records) → contract rows for the per-source tables.
 
-Assigns IDs (``<source_id>:d0001``, ``:p00001``, ``:c0001``, ``:e00001``: position in the
-source, so stable for the same input), ``seq``, line numbers, depths, word and paragraph
+Assigns IDs derived from position (``<source_id>:p000012345.00``: the raw offset where the
+record starts, so they are stable for the same input and survive parser changes elsewhere in
+the file; sorting by ID gives document order), ``seq``, line numbers, depths, word and paragraph
 counts, page ranges; and records every non-whitespace character that no paragraph, note or
 discard covers as ``discarded_text`` with reason ``other`` — nothing disappears silently.
 """
@@ -29,20 +30,27 @@ class LineIndex:
         return self.line(start), self.line(max(start, end - 1))
 
 
-def doc_id(source_id: str, i: int) -> str:
-    return f"{source_id}:d{i + 1:04d}"
+OFFSET_DIGITS = 9  # raw offsets up to 1e9 characters keep the IDs' sort order = document order
 
 
-def paragraph_id(source_id: str, i: int) -> str:
-    return f"{source_id}:p{i + 1:05d}"
+def _at(offset: int) -> str:
+    return f"{offset:0{OFFSET_DIGITS}d}"
 
 
-def citation_id(source_id: str, i: int) -> str:
-    return f"{source_id}:c{i + 1:04d}"
-
-
-def event_id(source_id: str, i: int) -> str:
-    return f"{source_id}:e{i + 1:05d}"
+def make_ids(source_id: str, prefix: str, starts: list[int], ranks: list[int] | None = None) -> list[str]:
+    """IDs from position: ``<source_id>:<prefix><raw char_start>`` (plus ``.<rank>`` for records
+    that share a start, e.g. a document and its first child), so a parser change that leaves a
+    paragraph where it was leaves its ID alone, and sorting by ID is document order."""
+    ranks = ranks or [0] * len(starts)
+    ids, seen = [], set()
+    for start, rank in zip(starts, ranks):
+        base = f"{source_id}:{prefix}{_at(start)}"
+        k = rank
+        while f"{base}.{k:02d}" in seen:
+            k += 1
+        seen.add(f"{base}.{k:02d}")
+        ids.append(f"{base}.{k:02d}")
+    return ids
 
 
 def uncovered_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -85,14 +93,20 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
                 pages[d].append(p.page)
                 d = docs[d].parent
 
+    doc_ids = make_ids(source_id, "d", [d.char_start for d in docs], depth)
+    para_ids = make_ids(source_id, "p", [p.char_start for p in paras])
+    note_ids = make_ids(source_id, "c", [n.char_start for n in notes])
+    # an event is placed at its paragraph; several events of one paragraph are ranked in order
+    event_ids = make_ids(source_id, "e", [paras[e.para].char_start for e in parsed.events])
+
     documents = []
     for i, d in enumerate(docs):
         ls, le = idx.span(d.char_start, d.char_end)
         documents.append(
             {
-                "doc_id": doc_id(source_id, i),
+                "doc_id": doc_ids[i],
                 "source_id": source_id,
-                "parent_doc_id": None if d.parent is None else doc_id(source_id, d.parent),
+                "parent_doc_id": None if d.parent is None else doc_ids[d.parent],
                 "seq": i + 1,
                 "depth": depth[i],
                 "kind": d.kind,
@@ -120,8 +134,8 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
         ls, le = idx.span(p.char_start, p.char_end)
         paragraphs.append(
             {
-                "paragraph_id": paragraph_id(source_id, i),
-                "doc_id": doc_id(source_id, p.doc),
+                "paragraph_id": para_ids[i],
+                "doc_id": doc_ids[p.doc],
                 "source_id": source_id,
                 "seq": i + 1,
                 "kind": p.kind,
@@ -132,6 +146,7 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
                 "char_start": p.char_start,
                 "char_end": p.char_end,
                 "n_words": para_words[i],
+                "page_estimated": None if p.page is None else p.page_estimated is not False,
             }
         )
 
@@ -140,15 +155,15 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
         ls, le = idx.span(n.char_start, n.char_end)
         citations.append(
             {
-                "citation_id": citation_id(source_id, i),
+                "citation_id": note_ids[i],
                 "source_id": source_id,
-                "doc_id": doc_id(source_id, n.doc),
-                "paragraph_id": None if n.para is None else paragraph_id(source_id, n.para),
+                "doc_id": doc_ids[n.doc],
+                "paragraph_id": None if n.para is None else para_ids[n.para],
                 "kind": n.kind,
                 "marker": n.marker,
                 "anchor_char": n.anchor_char,
                 "text": n.text,
-                "refers_to": None if n.refers_to is None else citation_id(source_id, n.refers_to),
+                "refers_to": None if n.refers_to is None else note_ids[n.refers_to],
                 "cited_works": [asdict(w) for w in n.cited_works],
                 "line_start": ls,
                 "line_end": le,
@@ -159,15 +174,16 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
 
     events = [
         {
-            "event_id": event_id(source_id, i),
+            "event_id": event_ids[i],
             "source_id": source_id,
-            "paragraph_id": paragraph_id(source_id, e.para),
+            "paragraph_id": para_ids[e.para],
             "date_start": e.date_start,
             "date_end": e.date_end,
             "date_precision": e.date_precision,
             "date_text": e.date_text,
             "text": e.text,
             "kind": e.kind,
+            "date_old_style": e.date_old_style,
         }
         for i, e in enumerate(parsed.events)
     ]

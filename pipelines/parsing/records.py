@@ -44,6 +44,7 @@ class Para:
     char_start: int
     char_end: int
     page: int | None = None
+    page_estimated: bool | None = None  # None with a page: treated as estimated
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Event:
     date_end: dt.date | None = None
     date_precision: str | None = None
     date_text: str | None = None
+    date_old_style: dt.date | None = None  # the Julian date where the text gives one
 
 
 @dataclass
