@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from pipelines.parsing.records import ParsedSource
 
-# format name -> module under pipelines.parsing.formats exposing parse(text)
+# format name -> "module" (its parse(text)) or "module:function" under pipelines.parsing.formats
 PARSERS = {
     "ocr_book": "ocr_book",
     "markdown_book": "markdown_book",
@@ -15,15 +15,20 @@ PARSERS = {
     "wiki_page": "wiki_page",
     "web_excerpt": "web_excerpt",
     "plain": "plain",
+    "html": "html",
+    "tei_xml": "tei",
+    "xml": "tei:parse_xml",
+    "markdown": "markdown",
+    "treaty_text": "treaty_text",
 }
 
 
 def parser_for(fmt: str) -> Callable[[str], ParsedSource]:
     """The parse function of a layout; the generic one where a layout has none yet."""
-    name = PARSERS.get(fmt, "plain")
+    name, _, func = PARSERS.get(fmt, "plain").partition(":")
     try:
         module = importlib.import_module(f"pipelines.parsing.formats.{name}")
     except ModuleNotFoundError:
         module = importlib.import_module("pipelines.parsing.formats.plain")
         return lambda text: module.parse(text, fmt)
-    return module.parse
+    return getattr(module, func or "parse")

@@ -1,0 +1,490 @@
+"""TEI XML (and other XML documents): the ``<div>`` structure as the document tree.
+
+``parse(text) -> ParsedSource`` (format ``tei_xml``); ``parse_xml`` does the same for XML that
+is not TEI (format ``xml``: leaf elements holding text become paragraphs). lxml parses the
+tree; ``formats.html.locate`` finds every node's raw span, so offsets point into the raw file.
+
+The rules, each a named function:
+
+- ``teiHeader`` (metadata) is discarded as ``boilerplate``; its ``titleStmt/title`` is the title.
+- Every ``div`` (``div1``..``div7``, ``front``, ``back``) is a document: ``div_kind`` from its
+  ``@type``/``@subtype`` (``chapter``/``compilation`` → chapter, ``document`` → a writing whose
+  kind ``writing_kind`` reads from its heading and source note: telegram, letter, report...).
+  A writing's metadata (``writing_metadata``): title from ``<head>``, date from the first
+  ``<date when=...>`` of its opener/dateline (else a ``*dateTime-min``/``@when`` attribute on
+  the div), place from the dateline's ``<placeName>``, author from ``persName[@type=from]`` in
+  the head (else the ``<signed>`` name), provenance from its source note.
+- Blocks: ``p``/``ab`` → text, ``head``/``titlePart`` → heading, ``dateline``/``byline``/
+  ``docImprint`` → editorial, ``signed``/``salute`` and loose text in ``closer`` → signature,
+  ``item`` → list_item, ``row`` → table_row (cells joined by `` | ``), ``quote`` → quote.
+- ``<note>`` inside a block: a footnote ``Note`` anchored where it stands (its text leaves the
+  paragraph's text); ``<note type="source">`` is a document-level ``source_note``.
+- ``<pb n=...>``: the page model (``Para.page``); its tag is discarded as ``page_number``.
+- ``<choice>``: the corrected/regularised/expanded reading is kept (``corr``/``reg``/``expan``).
+- ``persName``/``placeName``/``orgName`` stay plain text here; ``entity_references`` lists them
+  (with ``@ref``/``@corresp``) for the entity pipeline to use later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipelines.parsing.formats.html import (
+    Inline,
+    Located,
+    RawText,
+    is_bracketed_remark,
+    localname,
+    locate,
+    markup_gaps,
+    markup_only,
+)
+from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
+from pipelines.parsing.text import MARK, clean
+
+FORMAT = "tei_xml"
+
+DIVS = frozenset({"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7", "front", "back"})
+BLOCK_KIND = {
+    "p": "text", "ab": "text", "head": "heading", "titlepart": "heading", "dateline": "editorial",
+    "byline": "editorial", "docimprint": "editorial", "docdate": "editorial", "docauthor": "editorial",
+    "signed": "signature", "salute": "signature", "item": "list_item", "row": "table_row",
+    "l": "text", "label": "heading", "trailer": "editorial", "speaker": "editorial",
+    "stage": "editorial", "quote": "quote", "bibl": "editorial", "argument": "editorial",
+    "opener": "editorial", "closer": "signature", "postscript": "text", "epigraph": "quote",
+}
+INLINE = frozenset(
+    "hi persname placename orgname geogname date time ref ptr gloss emph foreign title name rs term "
+    "num measure abbr expan sic corr choice orig reg seg q said socalled mentioned add del unclear "
+    "supplied lb pb note anchor g c w pc cb milestone gap damage index span surname forename "
+    "rolename addname idno".split()
+)
+SKIP = frozenset({"figure", "graphic", "facsimile", "fw", "gap", "index"})
+RUN_KIND = {"closer": "signature", "opener": "editorial", "item": "list_item", "docimprint": "editorial"}
+_ALTERNATIVE = {"sic": "corr", "orig": "reg", "abbr": "expan"}
+_PAGE_N = re.compile(r"^\d{1,5}$")
+
+WRITING_KINDS = [
+    (re.compile(r"\btelegra(?:m|phic)\b", re.I), "telegram"),
+    (re.compile(r"\b(?:memorandum|report|despatch|dispatch|minutes)\b", re.I), "report"),
+    (re.compile(r"\b(?:aide-m[ée]moire|note verbale)\b|^\s*note\b", re.I), "note"),
+    (re.compile(r"\b(?:press release|statement|declaration|communiqu[ée]|announcement)\b", re.I), "statement"),
+    (re.compile(r"\b(?:speech|address|remarks)\b", re.I), "speech"),
+    (re.compile(r"\binterview\b", re.I), "interview"),
+    (re.compile(r"\b(?:decree|resolution|proclamation)\b", re.I), "decree"),
+    (re.compile(r"\b(?:treaty|agreement|protocol|convention|pact)\b", re.I), "other"),
+    (re.compile(r"\bletter\b|\bto the\b|\bto his\b", re.I), "letter"),
+]
+WRITINGS = frozenset({"letter", "telegram", "report", "note", "statement", "speech", "interview", "decree", "other"})
+DOC_KINDS = {
+    "book", "collection", "page", "front_matter", "contents", "introduction", "chapter", "section",
+    "speech", "report", "decree", "letter", "telegram", "interview", "article", "statement", "note",
+    "excerpt", "chronology", "notes", "other",
+}
+
+
+def writing_kind(heading: str, source_note: str = "") -> str:
+    """The kind of a contained writing from its source note (``...: Telegram``) and heading
+    (``The Secretary of State to the Ambassador in Argentina`` → letter)."""
+    for text in (source_note, heading):
+        for rx, kind in WRITING_KINDS:
+            if text and rx.search(text):
+                return kind
+    return "other"
+
+
+def div_kind(el, heading: str, source_note: str) -> str:
+    name = localname(el.tag)
+    if name == "front":
+        return "front_matter"
+    if name == "back":
+        return "other"
+    t, sub = (el.get("type") or "").lower(), (el.get("subtype") or "").lower()
+    if "content" in sub or "toc" in sub or t in ("contents", "toc"):
+        return "contents"
+    if t in ("chapter", "compilation", "part", "book", "volume"):
+        return "chapter"
+    if t == "document" or sub == "historical-document":
+        return writing_kind(heading, source_note)
+    if t in ("preface", "introduction", "foreword"):
+        return "introduction"
+    if t in ("notes", "endnotes", "footnotes"):
+        return "notes"
+    if t in DOC_KINDS and t not in ("book", "collection", "page"):
+        return t
+    return "section"
+
+
+def when_date(value: str | None) -> tuple[dt.date | None, str | None]:
+    """``1934-02-25T17:00:00-05:00`` → (date, 'day'); ``1934-02`` → month; ``1934`` → year."""
+    if not value:
+        return None, None
+    m = re.match(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+    if not m:
+        return None, None
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if d:
+            return dt.date(y, int(mo), int(d)), "day"
+        if mo:
+            return dt.date(y, int(mo), 1), "month"
+        return dt.date(y, 1, 1), "year"
+    except ValueError:
+        return None, None
+
+
+def plain_text(el, skip_notes: bool = True) -> str:
+    """Clean text of an element, notes (and figures) left out."""
+    parts: list[str] = []
+
+    def rec(e) -> None:
+        if e.text:
+            parts.append(e.text)
+        for c in e:
+            n = localname(c.tag)
+            if isinstance(c.tag, str) and not ((skip_notes and n == "note") or n in SKIP):
+                if n == "lb":
+                    parts.append(" ")
+                rec(c)
+            if c.tail:
+                parts.append(c.tail)
+
+    rec(el)
+    return clean(re.sub(r"\s+", " ", "".join(parts)))
+
+
+def entity_references(root) -> list[tuple[str, str | None, str]]:
+    """(element, @ref/@corresp, text) of every persName/placeName/orgName: entity mentions the
+    encoders already resolved (for the entity pipeline; not written by this parser)."""
+    out = []
+    for el in root.iter():
+        n = localname(el.tag)
+        if n in ("persname", "placename", "orgname"):
+            out.append((n, el.get("ref") or el.get("corresp"), plain_text(el)))
+    return out
+
+
+def _first(el, names: set[str], stop: set[str] = DIVS):
+    """First descendant with a local name in ``names``, not looking inside nested divs."""
+    for c in el:
+        if not isinstance(c.tag, str) or localname(c.tag) in stop:
+            continue
+        if localname(c.tag) in names:
+            return c
+        hit = _first(c, names, stop)
+        if hit is not None:
+            return hit
+    return None
+
+
+def writing_metadata(el, doc: Doc) -> None:
+    """Title, date, place, author and provenance of a div from its own elements."""
+    head = _first(el, {"head"})
+    if head is not None:
+        doc.title = plain_text(head) or None
+    # the source note: a child of the div, or inside its head (older encodings)
+    near = [*el, *(head.iter() if head is not None else [])]
+    src = [c for c in near if localname(c.tag) == "note" and (c.get("type") or "") == "source"]
+    if src:
+        doc.provenance = plain_text(src[0], skip_notes=False) or None
+    dateline = _first(el, {"dateline"})
+    date_el = _first(dateline, {"date"}) if dateline is not None else None
+    if date_el is None:
+        opener = _first(el, {"opener"})
+        date_el = _first(opener, {"date"}) if opener is not None else None
+    when = date_el.get("when") if date_el is not None else None
+    if not when:
+        when = next((v for k, v in el.attrib.items() if k.endswith("dateTime-min") or k == "when"), None)
+    doc.date, doc.date_precision = when_date(when)
+    if date_el is not None:
+        doc.date_text = plain_text(date_el) or None
+    if dateline is not None:
+        place = _first(dateline, {"placename"})
+        doc.place = plain_text(place) if place is not None else None
+    author = None
+    if head is not None:
+        frm = next((c for c in head.iter() if localname(c.tag) == "persname" and c.get("type") == "from"), None)
+        author = plain_text(frm) if frm is not None else None
+    if author is None:
+        signed = _first(el, {"signed"})
+        author = plain_text(signed) if signed is not None else None
+    doc.author = author or None
+
+
+XML_TITLES = frozenset({"title", "head", "heading", "h"})
+
+
+def is_xml_record(el) -> bool:
+    """Generic XML: an element whose direct children include a title (and something more)."""
+    kids = [c for c in el if isinstance(c.tag, str)]
+    return len(kids) >= 2 and any(localname(c.tag) in XML_TITLES for c in kids)
+
+
+class TeiBuilder:
+    def __init__(self, raw: str, root, loc: Located, fmt: str):
+        self.raw, self.root, self.loc, self.fmt = raw, root, loc, fmt
+        self.out = ParsedSource(format=fmt)
+        self.out.add_doc(Doc(kind="page" if fmt == "xml" else "book", char_start=0, char_end=len(raw)))
+        self.page: int | None = None
+
+    def span(self, el) -> tuple[int, int]:
+        return self.loc.el.get(el) or (0, 0)
+
+    def discard(self, el, reason: str) -> None:
+        a, b = self.span(el)
+        if b > a:
+            self.out.discards.append(Discard(a, b, reason))
+
+    def set_page(self, el) -> None:
+        n = (el.get("n") or "").strip()
+        self.page = int(n) if _PAGE_N.match(n) else self.page
+        self.discard(el, "page_number")
+
+    # inline
+    def collect(self, el, acc: Inline) -> None:
+        if el.text:
+            acc.pieces.append(el.text)
+        children = list(el)
+        names = {localname(c.tag) for c in children if isinstance(c.tag, str)}
+        for c in children:
+            n = localname(c.tag)
+            if not isinstance(c.tag, str) or n in SKIP:
+                pass
+            elif n == "note":
+                acc.pieces.append(MARK)
+                acc.notes.append(c)
+            elif n == "pb":
+                acc.pages.append((c, None, not "".join(acc.pieces).strip()))
+            elif n in ("lb", "cb"):
+                acc.pieces.append(" ")
+            elif n in _ALTERNATIVE and _ALTERNATIVE[n] in names and localname(el.tag) == "choice":
+                pass
+            elif n in ("cell",):
+                if "".join(acc.pieces).strip():
+                    acc.pieces.append(" | ")
+                self.collect(c, acc)
+            else:
+                self.collect(c, acc)
+            if c.tail:
+                acc.pieces.append(c.tail)
+
+    def add_block(self, kind: str, start: int, end: int, acc: Inline, doc: int) -> int | None:
+        page = self.page
+        for pb, _, leading in acc.pages:
+            self.set_page(pb)
+            if leading:
+                page = self.page
+        text, anchors = acc.text()
+        p = None
+        if text:
+            if kind == "text" and is_bracketed_remark(text):
+                kind = "editorial"
+            p = self.out.add_para(Para(doc=doc, kind=kind, text=text, char_start=start, char_end=end, page=page))
+        elif end > start and markup_only(self.raw[start:end]):
+            self.out.discards.append(Discard(start, end, "boilerplate"))
+        for note_el, off in zip(acc.notes, anchors if text else [None] * len(acc.notes)):
+            self.add_note(note_el, doc, p, off)
+        return p
+
+    def add_note(self, el, doc: int, para: int | None, anchor: int | None) -> None:
+        acc = Inline()
+        self.collect(el, acc)
+        text, _ = acc.text()
+        a, b = self.span(el)
+        source = (el.get("type") or "").lower() == "source"
+        if not text:
+            return
+        self.out.add_note(
+            Note(
+                doc=doc,
+                kind="source_note" if source else "footnote",
+                text=text,
+                char_start=a,
+                char_end=b,
+                para=None if source else para,
+                anchor_char=None if source else anchor,
+                marker=None if source else (el.get("n") or None),
+            )
+        )
+
+    def is_block(self, el) -> bool:
+        """A paragraph-making element: a known block, or (generic XML) an unknown element
+        holding text and only inline content; a block holding blocks is a container."""
+        n = localname(el.tag)
+        if n in INLINE or n in DIVS or n in SKIP:
+            return False
+        if self.has_block(el):
+            return False
+        return n in BLOCK_KIND or bool("".join(el.itertext()).strip())
+
+    def has_block(self, el) -> bool:
+        """Whether ``el`` holds a non-inline element (not counting what notes hold)."""
+        for c in el:
+            if not isinstance(c.tag, str):
+                continue
+            n = localname(c.tag)
+            if n == "note":
+                continue
+            if n not in INLINE or self.has_block(c):
+                return True
+        return False
+
+    def walk(self, el, doc: int, in_quote: bool = False) -> None:
+        name = localname(el.tag)
+        in_quote = in_quote or name in ("quote", "epigraph", "cit")
+        run = Inline()
+        span: list[int] = []
+        run_kind = "quote" if in_quote else RUN_KIND.get(name, "text")
+
+        def flush() -> None:
+            if span:
+                self.add_block(run_kind, span[0], span[1], run, doc)
+            run.pieces.clear()
+            run.notes.clear()
+            run.pages.clear()
+            span.clear()
+
+        def extend(ab) -> None:
+            if not ab or ab[1] <= ab[0]:
+                return
+            if span:
+                span[0], span[1] = min(span[0], ab[0]), max(span[1], ab[1])
+            else:
+                span.extend(ab)
+
+        if el.text and el.text.strip():
+            run.pieces.append(el.text)
+            extend(self.loc.text.get(el))
+        for c in el:
+            n = localname(c.tag)
+            if not isinstance(c.tag, str):
+                pass
+            elif n == "teiheader":
+                flush()
+                self.discard(c, "boilerplate")
+                self.header_title(c)
+            elif n in SKIP:
+                flush()
+                self.discard(c, "boilerplate")
+            elif n == "pb" and "".join(run.pieces).strip():
+                run.pages.append((c, None, False))  # a page break inside running text
+            elif n == "pb":
+                flush()
+                self.set_page(c)
+            elif n == "note" and "".join(run.pieces).strip() and (c.get("type") or "").lower() != "source":
+                run.pieces.append(MARK)  # a note after running text: anchored there
+                run.notes.append(c)
+                extend(self.span(c))
+            elif n == "note":
+                flush()
+                self.add_note(c, doc, None, None)
+                if (c.get("type") or "").lower() == "source":
+                    d = self.out.docs[doc]
+                    d.provenance = d.provenance or plain_text(c, skip_notes=False)
+            elif n in DIVS:
+                flush()
+                self.div(c, doc)
+            elif self.fmt == "xml" and is_xml_record(c):
+                flush()
+                self.xml_record(c, doc)
+            elif self.fmt == "xml" and n in XML_TITLES and not self.has_block(c):
+                flush()
+                acc = Inline()
+                self.collect(c, acc)
+                self.add_block("heading", *self.span(c), acc, doc)
+            elif self.is_block(c):
+                flush()
+                acc = Inline()
+                self.collect(c, acc)
+                a, b = self.span(c)
+                kind = BLOCK_KIND.get(n, "text")
+                self.add_block("quote" if in_quote and kind == "text" else kind, a, b, acc, doc)
+            elif n in INLINE:
+                if n in ("lb", "cb", "anchor", "milestone"):
+                    run.pieces.append(" ")
+                else:
+                    holder = Inline()
+                    self.collect(c, holder)
+                    run.pieces.extend(holder.pieces)
+                    run.notes.extend(holder.notes)
+                    run.pages.extend(holder.pages)
+                    extend(self.span(c))
+            else:
+                flush()
+                self.walk(c, doc, in_quote)
+            if c.tail and c.tail.strip():
+                run.pieces.append(c.tail)
+                extend(self.loc.tail.get(c))
+        flush()
+
+    def div(self, el, parent: int) -> None:
+        a, b = self.span(el)
+        d = Doc(kind="section", char_start=a, char_end=b, parent=parent)
+        writing_metadata(el, d)
+        opener = _first(el, {"opener"})
+        hint = " ".join(x for x in (d.provenance, plain_text(opener) if opener is not None else "") if x)
+        d.kind = div_kind(el, d.title or "", hint)
+        if d.kind in WRITINGS:
+            self.out.docs[0].kind = "collection"  # a volume of contained writings
+        if d.kind not in WRITINGS:
+            d.date = d.date_precision = d.date_text = d.author = None  # only writings carry them
+            d.place = None
+        i = self.out.add_doc(d)
+        self.walk(el, i)
+
+    def xml_record(self, el, parent: int) -> None:
+        """A generic-XML element with a title child: a document (kind from its name)."""
+        a, b = self.span(el)
+        title_el = next(c for c in el if localname(c.tag) in XML_TITLES)
+        name = localname(el.tag)
+        kind = writing_kind(name)
+        d = Doc(kind=kind if kind != "letter" or "letter" in name else "section", char_start=a, char_end=b, parent=parent)
+        d.title = plain_text(title_el) or None
+        when = el.get("date") or el.get("when")
+        d.date, d.date_precision = when_date(when)
+        d.date_text = when if d.date else None
+        self.walk(el, self.out.add_doc(d))
+
+    def header_title(self, header) -> None:
+        titles = [t for t in header.iter() if localname(t.tag) == "title"]
+        best = next((t for t in titles if t.get("type") == "complete"), titles[0] if titles else None)
+        if best is not None and not self.out.title:
+            self.out.title = plain_text(best) or None
+            self.out.docs[0].title = self.out.title
+
+    def finish(self) -> ParsedSource:
+        if not self.out.title:
+            head = next((p for p in self.out.paras if p.kind == "heading"), None)
+            self.out.title = head.text if head else None
+            self.out.docs[0].title = self.out.title
+        spans = [(x.char_start, x.char_end) for x in (*self.out.paras, *self.out.notes, *self.out.discards)]
+        self.out.discards.extend(markup_gaps(self.raw, spans))
+        return self.out
+
+
+def parse_tree(text: str):
+    from lxml import etree
+
+    parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False, remove_comments=False)
+    try:
+        return etree.fromstring(text.encode("utf-8"), parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def parse(text: str, fmt: str = FORMAT) -> ParsedSource:
+    root = parse_tree(text)
+    if root is None:
+        from pipelines.parsing.formats import plain
+
+        return plain.parse(text, fmt)
+    loc = locate(root, RawText(text))
+    b = TeiBuilder(text, root, loc, fmt)
+    # the root element itself: a container (TEI → teiHeader + text)
+    b.walk(root, 0)
+    return b.finish()
+
+
+def parse_xml(text: str) -> ParsedSource:
+    return parse(text, "xml")

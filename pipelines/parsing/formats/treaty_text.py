@@ -1,0 +1,263 @@
+"""Plain-text treaties, pacts, protocols and agreements.
+
+``parse(text) -> ParsedSource`` (format ``treaty_text``). The layout: a title (one or more
+short lines), a preamble naming the parties, numbered articles (``Article 1``, ``ARTICLE I``,
+``Art. 3.``, ``Article One``; the heading alone on its line or followed by the article's text),
+a closing clause (``In witness whereof ...``), the place and date of signing (``Done at Moscow,
+August 23, 1939.``) and the signatures; sometimes further instruments follow (``SECRET
+ADDITIONAL PROTOCOL``) with articles or numbered points of their own.
+
+Records (the contract's root is a ``page``):
+
+- each instrument is a document under the root, of kind ``instrument_kind`` (``decree`` for a
+  decree, ``statement`` for a declaration or communiqué, else ``other``), with its title, and
+  the date and place of signing from its signing line (``signing_place_date``);
+- each article is a ``section`` document titled ``Article N`` (``article_heading``);
+- the preamble and article texts are ``text`` paragraphs (blank-line blocks, wrapping undone);
+- the closing clause (``In witness whereof``) or the signing line (``Done at ...``, or a bare
+  ``Moscow, March 4, 1936.``) and everything after it in the instrument (names, ``For the Government of
+  ...:``) are ``signature`` paragraphs;
+- separator rules → ``boilerplate``; a lone number between blank lines → ``page_number``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.parsing.dates import ParsedDate, find_dates
+from pipelines.parsing.formats.plain import is_rule_line, looks_like_heading, vocabulary_if_needed
+from pipelines.parsing.layout import page_number
+from pipelines.parsing.records import Discard, Doc, Para, ParsedSource
+from pipelines.parsing.text import Line, clean, line_blocks, reflow, split_lines
+
+FORMAT = "treaty_text"
+
+ARTICLE = re.compile(
+    r"^[ \t]*((?:ARTICLE|Article|ART\.|Art\.)[ \t]+(?:\d{1,3}|[IVXLC]{1,7}|[A-Z][a-z]+(?:-[a-z]+)?)\b\.?)[ \t]*[.:—–-]?[ \t]*"
+)
+SIGNING = re.compile(
+    r"^\W*(?:Done|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,60}?\b(?:at|in)[ \t]+"
+    r"(?:the[ \t]+city[ \t]+of[ \t]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
+)
+SIGNING_ANYWHERE = re.compile(
+    r"\b(?:Done|Signed|Made|Executed|Drawn up)\b(?:[ \t\n]+in[ \t\n]+(?:duplicate|triplicate|\w+[ \t\n]+copies))?[^.]{0,30}?\b(?:at|in)[ \t\n]+"
+    r"(?:the[ \t\n]+city[ \t\n]+of[ \t\n]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
+)
+WITNESS = re.compile(r"^\W*IN (?:WITNESS|FAITH) WHEREOF|^\W*In (?:witness|faith) whereof", re.M)
+_ORDINALS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+_INSTRUMENT = re.compile(
+    r"\b(?:treaty|pact|protocol|agreement|convention|declaration|communiqu[ée]|decree|accord|"
+    r"armistice|memorandum|exchange of notes|annex)\b",
+    re.I,
+)
+
+
+def article_heading(line: str) -> tuple[str, int] | None:
+    """``Article 1.`` / ``ARTICLE IV`` / ``Article One`` → (heading as printed, length of the
+    heading part of the line); None when the line does not open an article."""
+    m = ARTICLE.match(line)
+    if not m:
+        return None
+    word = m.group(1).split()[-1].rstrip(".").lower()
+    if word.isalpha() and not re.fullmatch(r"[ivxlc]+", word) and word not in _ORDINALS:
+        return None  # "Article Ten" yes, "Article Whereas" no
+    return m.group(1), m.end()
+
+
+def signing_place_date(text: str) -> tuple[str | None, object | None]:
+    """``Done in duplicate at Moscow, August 23, 1939`` → (``Moscow``, the ParsedDate)."""
+    m = SIGNING_ANYWHERE.search(text)
+    place = m.group(1).rstrip(".,") if m else None
+    if place and place.lower() in ("the", "duplicate", "two"):
+        place = None
+    rest = text[m.start():] if m else text
+    d = day_of_month_date(rest)
+    if d is not None:
+        return place, d
+    dates = find_dates(rest)
+    return place, (dates[0] if dates else None)
+
+
+_DAY_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+([A-Z][a-z]+),?\s+(?:in\s+the\s+year\s+)?(\d{4})")
+
+
+def day_of_month_date(text: str):
+    """``the 16th day of March, 1921`` → a day-precision ParsedDate (None if absent)."""
+    m = _DAY_OF.search(text)
+    if not m:
+        return None
+    got = find_dates(f"{m.group(2)} {m.group(1)}, {m.group(3)}")
+    if not got:
+        return None
+    return ParsedDate(got[0].date, got[0].precision, got[0].old_style, m.group(0), m.start(), m.end())
+
+
+_PAGE_MARK = re.compile(r"^[ \t]*[-–—\[(]*[ \t]*(\d{1,4})[ \t]*[-–—\])]*[ \t]*$")
+_PLACE_DATE = re.compile(r"^\W*([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2}),[ \t]+(?:the[ \t]+)?\d{0,2}\s*[A-Z][a-z]+\.?[ \t]+\d")
+
+
+def lone_page_number(line: str) -> int | None:
+    """A line that is only a page number (``12``, ``- 2 -``, ``[14]``)."""
+    n = page_number(line)
+    if n is not None:
+        return n
+    m = _PAGE_MARK.match(line)
+    return int(m.group(1)) if m and 0 < int(m.group(1)) < 2000 else None
+
+
+def is_place_date_line(s: str) -> bool:
+    """``Moscow, March 4, 1936.`` / ``Berlin, the 28th September 1939``: a signing line without
+    ``Done at``."""
+    t = s.strip()
+    return len(t) <= 80 and bool(_PLACE_DATE.match(t)) and bool(find_dates(t))
+
+
+def instrument_kind(title: str) -> str:
+    t = title.lower()
+    if "decree" in t:
+        return "decree"
+    if re.search(r"declaration|communiqu|statement", t):
+        return "statement"
+    return "other"
+
+
+def is_instrument_heading(block: list[Line]) -> bool:
+    """A short heading block naming an instrument (``SECRET ADDITIONAL PROTOCOL``)."""
+    if len(block) > 4:
+        return False
+    t = " ".join(ln.text.strip() for ln in block)
+    return len(t) <= 200 and bool(_INSTRUMENT.search(t)) and not t.rstrip().endswith((".", ",", ";", ":")) and (
+        t.isupper() or all(looks_like_heading(ln.text) for ln in block)
+    )
+
+
+def parse(text: str) -> ParsedSource:
+    lines = split_lines(text)
+    vocab = vocabulary_if_needed(text)
+    out = ParsedSource(format=FORMAT)
+    root = out.add_doc(Doc(kind="page", char_start=0, char_end=len(text)))
+    blocks = line_blocks(lines)
+    state = {"inst": None, "article": None, "signed": False, "page": None}
+
+    def cur_doc() -> int:
+        return state["article"] if state["article"] is not None else (state["inst"] if state["inst"] is not None else root)
+
+    def extend(end: int) -> None:
+        for k in ("inst", "article"):
+            if state[k] is not None:
+                out.docs[state[k]].char_end = max(out.docs[state[k]].char_end, end)
+
+    def add(kind: str, pieces: list[str], a: int, b: int) -> None:
+        body = reflow(pieces, vocab)
+        if body:
+            out.add_para(Para(doc=cur_doc(), kind=kind, text=body, char_start=a, char_end=b, page=state["page"]))
+            extend(b)
+
+    def open_instrument(title: str, a: int) -> None:
+        state["inst"] = out.add_doc(Doc(kind=instrument_kind(title), char_start=a, char_end=a, parent=root, title=title))
+        state["article"], state["signed"] = None, False
+
+    for block in blocks:
+        # rules and page numbers
+        keep = []
+        for ln in block:
+            if is_rule_line(ln.text):
+                out.discards.append(Discard(*ln.span(), "boilerplate"))
+            else:
+                keep.append(ln)
+        block = keep
+        if not block:
+            continue
+        if len(block) == 1 and lone_page_number(block[0].text) is not None:
+            out.discards.append(Discard(*block[0].span(), "page_number"))
+            state["page"] = lone_page_number(block[0].text) + 1
+            continue
+        a, b = block[0].span()[0], block[-1].span()[1]
+        title_block = (state["inst"] is None and not out.paras and all(looks_like_heading(ln.text) or ln.text.isupper() for ln in block) and len(block) <= 4)
+        if title_block or ((state["signed"] or state["inst"] is None) and is_instrument_heading(block)):
+            title = clean(" ".join(ln.text for ln in block))
+            open_instrument(title, a)
+            add("heading", [ln.text for ln in block], a, b)
+            if out.title is None:
+                out.title = title
+            continue
+        if state["inst"] is None:
+            open_instrument(out.title or "", a)
+        # article headings may stand at any line of a block (no blank line before them)
+        pieces: list[Line] = []
+        for ln in block:
+            ah = article_heading(ln.text)
+            if ah and not state["signed"]:
+                if pieces:
+                    add_block(add, pieces, state)
+                    pieces = []
+                heading, cut = ah
+                s = ln.start + (len(ln.text) - len(ln.text.lstrip()))
+                head_end = s + len(heading)
+                state["article"] = out.add_doc(
+                    Doc(kind="section", char_start=s, char_end=ln.span()[1], parent=state["inst"], title=clean(heading).rstrip("."))
+                )
+                add("heading", [heading], s, head_end)
+                rest = ln.text[cut:]
+                if rest.strip():
+                    pieces.append(Line(ln.number, ln.start + cut, ln.end, rest))
+            else:
+                pieces.append(ln)
+        if pieces:
+            add_block(add, pieces, state)
+    if not out.title and out.paras:
+        out.title = out.paras[0].text
+    out.docs[root].title = out.title
+    for d in out.docs[1:]:
+        if d.kind != "section" and not d.title:
+            d.title = out.title
+    _signing_metadata(out, text)
+    return out
+
+
+def add_block(add, pieces: list[Line], state: dict) -> None:
+    """A text block: ``text``, or ``signature`` from the signing line on."""
+    joined = " ".join(ln.text.strip() for ln in pieces)
+    a, b = pieces[0].span()[0], pieces[-1].span()[1]
+    if not state["signed"] and (
+        SIGNING.match(joined) or WITNESS.match(joined) or (len(pieces) == 1 and is_place_date_line(joined))
+    ):
+        state["signed"] = True
+        state["article"] = None  # the signing block belongs to the instrument, not its last article
+        add("signature", [ln.text for ln in pieces], a, b)
+        return
+    if state["signed"] and all(len(ln.text.strip()) <= 60 for ln in pieces) and not any(
+        ln.text.rstrip().endswith("-") for ln in pieces
+    ):
+        for ln in pieces:  # names and "For the Government of ...:" lines: one each
+            add("signature", [ln.text], *ln.span())
+        return
+    add("signature" if state["signed"] else "text", [ln.text for ln in pieces], a, b)
+
+
+def _signing_metadata(out: ParsedSource, text: str) -> None:
+    """Date and place of each instrument from its signature paragraphs (the first giving a
+    place: the witness clause may precede the ``Done at`` line)."""
+    sigs: dict[int, list[str]] = {}
+    for p in out.paras:
+        if p.kind == "signature":
+            sigs.setdefault(p.doc, []).append(p.text)
+    for i, d in enumerate(out.docs):
+        if d.parent != 0 or i not in sigs:
+            continue
+        place, date = None, None
+        for s in sigs[i][:6]:
+            place, date = signing_place_date(s)
+            if place is None and is_place_date_line(s):
+                place, date = _PLACE_DATE.match(s).group(1), find_dates(s)[0]
+            if place is not None:
+                break
+        if place is None:
+            place, date = signing_place_date(sigs[i][0])
+        d.place = place
+        if date is not None:
+            d.date, d.date_precision, d.date_text = date.date, date.precision, date.text
+            d.date_old_style = date.old_style
