@@ -18,9 +18,27 @@ Pure functions, no knowledge of any one file. The rules, in order of application
 5. A segment with facts only (``Vol. VIII, pp. 128, 168``; ``MacMillan, UK, 1979 - pp. 42-46``)
    continues the previous work of the same note.
 
+6. Publication statements (``Published on February 23, 1920 in the Daily Express No. 6198``,
+   ``Published in full in 1959 in Lenin Miscellany XXXVI``): the date or year before the
+   name is the publication's. ``... in the book|pamphlet <Title>. <Subtitle>. New York,
+   p. 204.`` names a book whose title runs over the following sentences (``_book_statement``);
+   ``Published by X`` after it is its publisher.
+7. Authors: initials spaced (``E.H. Carr`` → ``E. H. Carr``); ``Lenin``, ``N. Lenin`` →
+   ``V. I. Lenin``; ``Collected Works`` / ``Selected Works`` with no other name before them and
+   ``Lenin Miscellany`` (title ``Lenin Miscellany``, the number as ``volume``) → ``V. I. Lenin``.
+8. ``cite_notes`` first marks notes that are wholly an internal cross-reference (``See Note
+   13``, ``see below, pp. 480-483``, ``See Chapter V``) as kind ``cross_reference``, with
+   ``refers_to`` when a note number of the same scope is named.
+
 Precision first: a field that cannot be read with confidence stays ``None``.
-Dates: ``dates.find_dates``; a pair written New Style first (``November 10 (October 28), 1917``)
-is recognised by the Julian day being the later one. A single date is kept as printed.
+Dates (all Gregorian): ``dates.find_dates``; a pair written New Style first (``November 10
+(October 28), 1917``) is recognised by the Julian day being the later one. A single date
+printed by a Russian paper (``RUSSIAN_PERIODICALS``) on or before 31 January 1918 is Old
+Style and converted. A date opening or closing a range (``March 29-April 4, 1940``, ``from
+March to June 21, 1941``, ``between October 1941 and June 30, 1942``) gives no date; its year
+only when the range lies in one year. Pages: ``pages`` keeps the printed string;
+``page_start``/``page_end`` are its first range (``369-70, 714`` → 369, 370), see
+``expand_pages``.
 """
 
 from __future__ import annotations
@@ -29,7 +47,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
-from pipelines.parsing.dates import MONTH, find_dates
+from pipelines.parsing.dates import JULIAN_LAST, MONTH, find_dates, julian_to_gregorian
 from pipelines.parsing.records import Note, Work
 from pipelines.parsing.text import normalize_chars
 
@@ -51,6 +69,33 @@ PERIODICALS = (
     "Völkischer Beobachter", "China Weekly Review", "The Worker's Weekly", "Workers' Weekly",
 )
 _PERIODICAL_KEYS = {p.lower() for p in PERIODICALS}
+
+# Russian/Soviet papers: a single date they print on or before 31 January 1918 is Old Style
+RUSSIAN_PERIODICALS = (
+    "Pravda", "Izvestia", "Izvestiya", "Rabochy i Soldat", "Rabochaya i Krestyanskaya",
+    "Sotsial-Demokrat", "Zvezda", "Bolshevik", "Ekonomicheskaya Zhizn", "Novaya Zhizn",
+    "Dyelo Naroda", "Delo Naroda", "Rech", "Den", "Soldatskaya Pravda", "Derevenskaya Bednota",
+    "Petrogradskaya Pravda", "Rabochy Put", "Rabochaya Gazeta", "Volya Naroda",
+    "Gazeta Vremennogo", "Birzhevye Vedomosti", "Russkoye Slovo", "Russkiye Vedomosti",
+    "Novoye Vremya", "Proletary", "Iskra", "Vperyod", "Znamya Truda", "Nash Put", "Soldat",
+    "Kommunist", "Trud", "Krasnaya Gazeta", "Sovetskaya Rossiya", "Krasnaya Zvezda",
+)
+_RUSSIAN_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:" + "|".join(re.escape(p) for p in sorted(RUSSIAN_PERIODICALS, key=len, reverse=True))
+    + r")\b", re.I)
+
+
+def is_russian_periodical(name: str | None) -> bool:
+    """``Izvestia``, ``Izvestia of the Central Executive Committee``, ``Pravda`` ... (see list)."""
+    return bool(name and _RUSSIAN_PREFIX.match(name.strip()))
+
+
+def new_style(periodical: str | None, d, paired: bool):
+    """A single date printed by a Russian paper on or before 31 January 1918 is Julian: →
+    Gregorian. A date printed with its pair (``November 10 (October 28), 1917``) is kept."""
+    if d is not None and not paired and d <= JULIAN_LAST and is_russian_periodical(periodical):
+        return julian_to_gregorian(d)
+    return d
 
 PLACES = (
     "Moscow", "Leningrad", "Petrograd", "Moscow-Leningrad", "London", "New York", "Paris",
@@ -177,7 +222,7 @@ _PAGE_ITEM = r"\d+[a-z]?(?:\s*[-–—]\s*\d+[a-z]?)?"
 _PAGES = re.compile(
     rf"(?<![\w.])(?:pp?\.|pages?|S\.)\s*(?P<bad>[\^*$#])?(?P<list>{_PAGE_ITEM}(?:\s*,\s*(?!{_YEAR_RX}\b){_PAGE_ITEM})*)"
 )
-_VOLUME = re.compile(r"\b(?:Volume|Vols?\.?)\s*(?P<v>[0-9A-Za-z]{1,5})\b\.?")
+_VOLUME = re.compile(r"\b(?:Volume|Vols?\.?|Bd\.)\s*(?P<v>[0-9A-Za-z]{1,5})\b\.?")
 _ISSUE = re.compile(r"\bNos?\.\s*(?P<n>\d+(?:\s*[-–]\s*\d+)?)")
 _YEAR = re.compile(rf"^(?:[A-Z]\.\s*)?({_YEAR_RX})\.?$")
 _ROMAN = re.compile(r"^[IVXLC]+$")
@@ -191,30 +236,43 @@ _IGNORABLE = re.compile(
 )
 
 
+def _page_item(item: str) -> tuple[int, int] | None:
+    """One printed item: ``249-53`` → (249, 253); ``1108-09`` → (1108, 1109); ``365`` → (365, 365)."""
+    nums = _RX1.findall(item)
+    if not nums:
+        return None
+    a = b = int(nums[0])
+    if len(nums) > 1:
+        head, tail = nums[0], nums[1]
+        if len(tail) < len(head):
+            b = int(head[: len(head) - len(tail)] + tail)
+            if b < a:
+                b += 10 ** len(tail)
+        else:
+            b = int(tail)
+        if b < a:
+            return None
+    return a, b
+
+
 def expand_pages(printed: str) -> tuple[int | None, int | None]:
-    """``249-53`` → (249, 253); ``1108-09`` → (1108, 1109); ``245, 257, 281-83`` → (245, 283);
-    ``533b-534a`` → (533, 534); ``299-01`` → (299, 301)."""
+    """The first range printed: ``249-53`` → (249, 253); ``1108-09`` → (1108, 1109);
+    ``533b-534a`` → (533, 534); ``299-01`` → (299, 301).
+
+    A list of several ranges (``369-70, 714``) gives its FIRST range only (369, 370), never
+    the min-max span (369-714 would claim pages that are not cited); items that continue it
+    without a gap are merged (``394, 395`` → (394, 395)). The printed list stays in ``pages``."""
     start = end = None
     for item in _RX0.split(printed):
-        nums = _RX1.findall(item)
-        if not nums:
-            continue
-        a = int(nums[0])
-        b = a
-        if len(nums) > 1:
-            tail = nums[1]
-            head = nums[0]
-            if len(tail) < len(head):
-                b = int(head[: len(head) - len(tail)] + tail)
-                if b < a:
-                    b += 10 ** len(tail)
-            else:
-                b = int(tail)
-            if b < a:
-                return None, None
+        rng = _page_item(item)
+        if rng is None:
+            return (None, None) if start is None else (start, end)
         if start is None:
-            start = a
-        end = b if end is None else max(end, b)
+            start, end = rng
+        elif rng[0] == end + 1:
+            end = rng[1]
+        else:
+            break
     return start, end
 
 
@@ -240,6 +298,7 @@ class Facts:
     year: int | None = None
     date: object | None = None
     date_precision: str | None = None
+    date_paired: bool = False  # the date was printed with its Old Style pair
     unknown: list[str] = dataclasses.field(default_factory=list)
     n_years: int = 0
 
@@ -259,13 +318,28 @@ def _dates(s: str, with_ranges: bool = False) -> list:
     out = []
     for pd in find_dates(s):
         in_range = (pd.start > 0 and s[pd.start - 1] in "-–—") or (
-            pd.end < len(s) and s[pd.end] in "-–—")
+            pd.end < len(s) and s[pd.end] in "-–—") or _in_word_range(s, pd.start)
         if with_ranges or not in_range:
             out.append((pd, in_range) if with_ranges else pd)
     return out
 
 
 _MAYBE_DATE = re.compile(MONTH_WORD)
+MONTHS_LOWER = {m.lower() for m in (
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()}
+_RANGE_OPEN = re.compile(r"\b(?:[Ff]rom|[Bb]etween|[Ss]ince)\s+(?:the\s+)?$")
+_RANGE_CLOSE = re.compile(r"\b(?:to|till|until|through|and)\s+(?:the\s+)?$")
+_RANGE_WORD = re.compile(r"\b(?:[Ff]rom|[Bb]etween)\b")
+
+
+def _in_word_range(s: str, start: int) -> bool:
+    """A date that opens or closes a range written in words: ``from March to June 21, 1941``,
+    ``Between October 1941 and June 30, 1942``, ``from May 2, 1921``."""
+    before = s[max(0, start - 80): start]
+    if _RANGE_OPEN.search(before):
+        return True
+    return bool(_RANGE_CLOSE.search(before) and _RANGE_WORD.search(before))
 
 
 def _date_of(pd) -> tuple[object, str]:
@@ -317,16 +391,20 @@ def read_facts(region: str) -> Facts:
     s = _ISSUE.sub(",", s)
     # dates (day precision only; a month date gives the year)
     dates = []
+    range_years: set[int] = set()
     for pd, in_range in _dates(s, with_ranges=True):
         dates.append(pd)
         d, prec = _date_of(pd)
         if in_range:
-            f.year = f.year or d.year  # "July-August 1942": the year only
+            range_years.add(d.year)  # "July-August 1942": the year only
         elif prec == "day" and f.date is None:
             f.date, f.date_precision = d, prec
+            f.date_paired = pd.old_style is not None
             f.year = f.year or d.year
         elif prec == "month" and f.year is None:
             f.year = d.year
+    if len(range_years) == 1 and f.year is None:
+        f.year = range_years.pop()  # a range across years ("October 1941 and June 30, 1942") gives none
     for pd in reversed(dates):
         s = s[: pd.start] + "," + s[pd.end :]
     s = _RX8.sub(",", s)
@@ -430,7 +508,8 @@ def _surname(author: str | None) -> str | None:
 _IBID = re.compile(r"^(?:see(?: also)?:?\s+)?\*?Ibid(?:em)?\.?\*?(?=[\s,.;]|$)", re.I)
 _OPCIT = re.compile(r"^(?P<pre>.*?),?\s*\*?op\.?\s*cit\.?\*?(?=[\s,.;]|$)", re.I)
 _CW = re.compile(r"(?:(?P<author>(?:V\.\s?I\.\s?)?Lenin)(?:'s|’s)?,?\s+)?(?<![*\w])(?P<title>Collected\s+Works|Selected\s+Works)\b")
-_SERIES = re.compile(r"(?<![*\w])Lenin\s+Miscellany\s+[IVXLC]+\b")
+_SERIES = re.compile(
+    r"(?<![*\w])Lenin\s+Miscellany\s+(?:(?P<vol>[IVXLC]+)\b|(?P<bad>[^\s,.;]{1,4}?[IVXLC]{2,})(?=[\s,.;]|$))")
 _PERIODICAL_NO = re.compile(
     r"(?P<name>(?:The\s+)?[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|i|and|of|de|la|des|du))*?)\s+No\.\s*\d"
 )
@@ -447,7 +526,7 @@ _PERIODICAL_CUE = re.compile(r"(?:^|\s)(?:in|see|in the|the (?:newspaper|journal
 class Anchor:
     start: int
     end: int
-    kind: str  # title / quoted / cw / periodical
+    kind: str  # title / quoted / cw / series / periodical
     title: str | None = None
     periodical: str | None = None
     author: str | None = None
@@ -487,6 +566,12 @@ def find_anchors(s: str) -> list[Anchor]:
         name = _clean_title(inner)
         if not name or _RX13.fullmatch(name):
             continue
+        series = _SERIES.fullmatch(name)
+        if series:  # *Lenin Miscellany XXXVI*
+            anchors.append(Anchor(m.start(), m.end(), "series", title="Lenin Miscellany",
+                                  periodical=series.group("vol") or series.group("bad")))
+            taken.append((m.start(), m.end()))
+            continue
         anchors.append(Anchor(m.start(), m.end(), "title", title=name))
         taken.append((m.start(), m.end()))
     for m in _CW.finditer(s):
@@ -496,7 +581,8 @@ def find_anchors(s: str) -> list[Anchor]:
             taken.append((m.start(), m.end()))
     for m in _SERIES.finditer(s):
         if free(m.start(), m.end()):
-            anchors.append(Anchor(m.start(), m.end(), "title", title=" ".join(m.group(0).split())))
+            anchors.append(Anchor(m.start(), m.end(), "series", title="Lenin Miscellany",
+                                  periodical=m.group("vol") or m.group("bad")))  # the volume as printed
             taken.append((m.start(), m.end()))
     for m in _QUOTED.finditer(s):
         if free(m.start(), m.end()):
@@ -544,7 +630,8 @@ def _apply(w: Work, f: Facts, *, periodical_like: bool = False) -> Work:
     w.place = f.place or w.place
     w.year = f.year or w.year
     if f.date is not None and f.date_precision == "day":
-        w.date = f.date
+        w.date = new_style(w.periodical, f.date, f.date_paired)
+        w.year = w.date.year if f.year == f.date.year else w.year
     return w
 
 
@@ -688,6 +775,7 @@ class _Ctx:
         self.history = history  # all works cited before (for op. cit.)
         self.last = last  # works of the previous note (for Ibid.)
         self.works: list[Work] = []
+        self.repairs: list[tuple[Work, str]] = []  # (work, damaged volume as printed)
 
     def prev_work(self) -> Work | None:
         if self.works:
@@ -721,6 +809,7 @@ def _segment(seg: str, ctx: _Ctx, first_in_chunk: bool, pending: list[Work]) -> 
         f = read_facts(s)
         w = _heuristic(s)
         if w is not None:
+            _publication_when(s, w, at_start=True)
             if w.title and not (w.volume or w.pages or w.year or w.publisher or w.place):
                 pending.append(w)  # title only: wait for facts in the next ';' chunk
             else:
@@ -762,11 +851,13 @@ def _segment(seg: str, ctx: _Ctx, first_in_chunk: bool, pending: list[Work]) -> 
             if f.empty() and not f.volume_seen:
                 k += 1
                 continue  # "the fourth edition of Lenin's Collected Works": mentioned, not cited
+            if author is None and _no_other_author(pre if k == 0 else s[anchors[k - 1].end:a.start]):
+                author = LENIN
             w = Work(author=author, title=a.title)
             if not f.pages:
                 stray_pages = True  # pick up pages printed elsewhere in the segment (two-column OCR)
             if f.date is not None or f.issue:  # a newspaper's date/issue interleaved by the OCR
-                orphans.append((f.date, f.issue))
+                orphans.append((f.date, f.issue, f.date_paired))
                 f.date = f.issue = None
             if not (f.place or f.publisher):
                 f.year = None  # a bare year near a source note is the writing's, not the edition's
@@ -779,6 +870,15 @@ def _segment(seg: str, ctx: _Ctx, first_in_chunk: bool, pending: list[Work]) -> 
             if cw_present:
                 f.pages = f.page_start = f.page_end = None  # pages belong to the Collected Works
             ctx.works.append(_apply(w, f))
+        elif a.kind == "series":
+            if k > 0 and _CUE.sub("", s[anchors[k - 1].end:a.start]).strip(" ,.*"):
+                k += 1
+                continue
+            printed = a.periodical or ""
+            w = _apply(Work(author=LENIN, title=a.title, volume=printed if _ROMAN.match(printed) else None), f)
+            if w.volume is None:
+                ctx.repairs.append((w, printed))
+            ctx.works.append(w)
         elif a.kind == "quoted":
             if _RX21.match(region) and f.any_bib():
                 ctx.works.append(_apply(Work(author=author, title=a.title), f))
@@ -794,13 +894,17 @@ def _segment(seg: str, ctx: _Ctx, first_in_chunk: bool, pending: list[Work]) -> 
         k += 1
     if orphans:
         papers = [w for w in ctx.works[first_new:] if w.periodical and w.date is None and w.issue is None]
+        od, oi, paired = orphans[0]
         if len(orphans) == 1 and len(papers) == 1:
-            papers[0].date, papers[0].issue = orphans[0]
-            papers[0].year = orphans[0][0].year if orphans[0][0] else papers[0].year
+            papers[0].date, papers[0].issue = new_style(papers[0].periodical, od, paired), oi
+            papers[0].year = papers[0].date.year if od else papers[0].year
         elif len(orphans) == 1:
             dated = [w for w in ctx.works[first_new:] if w.periodical and w.date is None]
-            if len(dated) == 1 and orphans[0][0] is not None and not orphans[0][1]:
-                dated[0].date, dated[0].year = orphans[0][0], orphans[0][0].year
+            if len(dated) == 1 and od is not None and not oi:
+                dated[0].date = new_style(dated[0].periodical, od, paired)
+                dated[0].year = dated[0].date.year
+    if len(ctx.works) > first_new:
+        _publication_when(pre, ctx.works[first_new])
     if stray_pages:
         cws = [w for w in ctx.works[first_new:] if w.title in {"Collected Works", "Selected Works"} and not w.pages]
         allp = [m for m in _PAGES.finditer(s)]
@@ -851,9 +955,177 @@ def _parse(text: str, history: list[Work], last: list[Work]) -> list[Work]:
         if _archive(chunk_text, ctx):  # "Archives. Letter from ..., June 3, 1918." is one reference
             continue
         sentences = _glue_titles(split_sentences(chunk_text))
-        for j, sent in enumerate(sentences):
-            _segment(sent, ctx, j == 0, pending)
+        j = 0
+        while j < len(sentences):
+            used = _book_statement(sentences, j, ctx)
+            if used:
+                j += used
+                continue
+            _segment(sentences[j], ctx, j == 0, pending)
+            j += 1
+    for w, printed in ctx.repairs:
+        w.volume = repair_series_volume(printed, w, ctx.history)
+    for w in ctx.works:
+        w.author = normalize_author(w.author)
     return ctx.works
+
+
+# --- publication statements ("Published in 1921 in the book ...") -------------------------
+
+LENIN = "V. I. Lenin"
+_PUB_WHEN = re.compile(
+    rf"\b[Pp]ublished(?:\s+in\s+full)?(?:\s+in\s+English)?\s+"
+    rf"(?:on\s+(?P<date>{MONTH}\s+\d{{1,2}},?\s+{_YEAR_RX})|in\s+(?P<year>{_YEAR_RX}))"
+    r"(?:\s+in\s+English)?(?:\s+for\s+the\s+first\s+time)?\s+in\s+(?:the\s+)?"
+    r"(?:(?:newspaper|magazine|journal|book|pamphlet|collection|symposium)\s+)?\*?"
+)
+_PUB_BOOK = re.compile(
+    rf"^(?:[A-Z][\w ]{{0,40}}?\s)?(?:[Ff]irst\s+)?[Pp]ublished(?:\s+in\s+full)?(?:\s+in\s+English)?"
+    rf"(?:\s+(?:on\s+(?P<date>{MONTH}\s+\d{{1,2}},?\s+{_YEAR_RX})|in\s+(?P<year>{_YEAR_RX})))?"
+    r"(?:\s+in\s+English)?(?:\s+for\s+the\s+first\s+time)?\s+in\s+(?:the\s+|a\s+)?"
+    r"(?P<kind>book|pamphlet|collection|symposium)\s+(?P<rest>\S.*)$"
+)
+_PUBLISHED_BY = re.compile(r"^(?:Published|Issued|Printed)\s+by\s+(?:the\s+)?(?P<pub>.+?)\.?$")
+_NOT_TITLE_START = re.compile(
+    r"^(?:Written|Published|First|Signed|Printed|Reprinted|Delivered|Dictated|Translated|Source|See|"
+    r"Ibid|Collected Works|Selected Works|Lenin Miscellany|Cf\.)\b")
+
+
+def _publication_when(pre: str, w: Work, at_start: bool = False) -> None:
+    """``Published on February 23, 1920 in the Daily Express No. 6198`` / ``Published in full in
+    1959 in Lenin Miscellany``: the date or year before the work's name is its publication's.
+    ``pre``: the text before the work's name (the statement must end it); with ``at_start``,
+    the segment itself (the statement must open it)."""
+    if "ublished" not in pre:
+        return
+    text = _strip_emph(pre)
+    if at_start:
+        m = _PUB_WHEN.match(text.strip())
+    else:
+        m = next((x for x in _PUB_WHEN.finditer(text) if not text[x.end():].strip()), None)
+    if not m:
+        return
+    if m.group("date"):
+        pd = find_dates(m.group("date"))
+        if pd and w.periodical and w.date is None:
+            w.date = new_style(w.periodical, pd[0].date, False)
+            w.year = w.date.year
+        elif pd and w.year is None:
+            w.year = pd[0].date.year
+    elif w.year is None:
+        w.year = int(m.group("year"))
+
+
+def _split_title_facts(text: str) -> tuple[str, Facts]:
+    """``Title, Moscow, 1921, p. 5`` → (``Title``, facts); the title ends at the first comma part
+    that is a fact or a place."""
+    parts = split_top(text, ",")
+    n = 0
+    while n < len(parts):
+        p = parts[n].strip(" .")
+        if not p or _is_place(p) or not read_facts(p).empty() or _PUBLISHER_WORD.search(p):
+            break
+        n += 1
+    title, facts = ", ".join(parts[:n]), read_facts(", ".join(parts[n:]))
+    m = _TITLE_PLACE.search(title)
+    if m and _is_place(m.group(1)) and facts.place is None:
+        title, facts.place = title[: m.start()], _is_place(m.group(1))  # "... Papers. New York, p. 204"
+    return title, facts
+
+
+_TITLE_PLACE = re.compile(r"\.\s+([A-Z][\w.-]*(?:\s+[A-Z][\w-]*)?)\s*$")
+
+
+def _book_statement(sentences: list[str], j: int, ctx: _Ctx) -> int:
+    """``Published in 1921 in the book Title. Subtitle. New York, p. 204.`` / ``... in the
+    pamphlet Title. Published by the Moscow Committee.``: the book or pamphlet named after the
+    keyword, its title running over the following sentences until one that is not a title
+    (a fact, a publisher statement, another source statement). Returns the sentences used."""
+    m = _PUB_BOOK.match(_strip_emph(sentences[j]))
+    if not m:
+        return 0
+    title_parts = [m.group("rest")]
+    k = j + 1
+    while k < len(sentences) and not _PAGES.search(title_parts[-1]) and _title_continues(sentences[k]):
+        title_parts.append(sentences[k])
+        k += 1
+    title, f = _split_title_facts(" ".join(_strip_emph(t) for t in title_parts))
+    title = _clean_title(title)
+    if not title or _NOT_TITLE_START.match(title):
+        return 0
+    w = Work(title=title)
+    _apply(w, f)
+    while k < len(sentences):
+        nxt = _strip_emph(sentences[k]).strip()
+        pm = _PUBLISHED_BY.match(nxt)
+        nf = read_facts(nxt)
+        if pm and w.publisher is None:
+            w.publisher = pm.group("pub").strip(" ,")
+        elif not find_anchors(nxt) and not nf.unknown and not nf.empty() and not nf.volume_seen:
+            _apply(w, nf)
+        else:
+            break
+        k += 1
+    if m.group("date"):
+        w.year = w.year or find_dates(m.group("date"))[0].date.year
+    elif m.group("year"):
+        w.year = w.year or int(m.group("year"))
+    ctx.works.append(w)
+    return k - j
+
+
+def _title_continues(sent: str) -> bool:
+    s = _strip_emph(sent).strip()
+    if _NOT_TITLE_START.match(s) or _PAGES.search(s) or _VOLUME.search(s) or _ISSUE.search(s):
+        return False
+    if _ARCHIVE.match(s) or len(s.split()) > 15:
+        return False
+    head = split_top(s.rstrip("."), ",")[0]
+    return not _is_place(head)
+
+
+_NAME_CAP = re.compile(r"\b[A-Z][a-z][\w'’-]*")
+_NOT_AUTHOR_WORDS = {
+    "Written", "Published", "First", "Signed", "See", "Source", "Collected", "Works", "Selected",
+    "In", "And", "The", "Lenin", "English", "Russian", "Printed", "Print", "Reprinted", "Cf",
+    "Vol", "Volume", "Edition", "For", "Also", "Delivered", "Dictated", "Sent",
+}
+
+
+def _no_other_author(pre: str) -> bool:
+    """No name but Lenin's before ``Collected Works`` (``Written on March 9, 1921``; ``Lenin's``)."""
+    text = _strip_emph(pre)
+    for pd in reversed(find_dates(text) if _MAYBE_DATE.search(text) else []):
+        text = text[: pd.start] + text[pd.end:]
+    return all(w.rstrip("'’s") in _NOT_AUTHOR_WORDS or w in _NOT_AUTHOR_WORDS or w.lower() in MONTHS_LOWER
+               for w in _NAME_CAP.findall(text))
+
+
+def repair_series_volume(printed: str, w: Work, history: list[Work]) -> str | None:
+    """An OCR-damaged series number (``jFXXVI``): repaired only when exactly one volume of the
+    same series cited earlier in the source, with the same publication year, ends with the
+    legible Roman tail and is longer than it (the damaged glyphs stood for something);
+    otherwise None."""
+    tail = re.search(r"[IVXLC]+$", printed)
+    if not tail or w.year is None:
+        return None
+    cands = {h.volume for h in history
+             if h.title == w.title and h.volume and h.year == w.year and h.volume.endswith(tail.group(0))
+             and len(h.volume) > len(tail.group(0))}
+    return cands.pop() if len(cands) == 1 else None
+
+
+_INITIAL_GAP = re.compile(r"\b([A-Z][a-z]?\.)(?=[A-Z])")
+_LENIN_NAME = re.compile(r"^(?:(?:V|N|Vl)\.\s*(?:I\.\s*)?|Vladimir\s+(?:Ilyich\s+)?)?Lenin(?:\s+\(?V\.\s*I\.\)?)?$")
+
+
+def normalize_author(name: str | None) -> str | None:
+    """``E.H. Carr`` → ``E. H. Carr`` (initials spaced); ``Lenin`` / ``N. Lenin`` / ``V.I. Lenin``
+    → ``V. I. Lenin``."""
+    if not name:
+        return name
+    name = " ".join(_INITIAL_GAP.sub(r"\1 ", name).split())
+    return LENIN if _LENIN_NAME.match(name) else name
 
 
 _FACT_HINT = re.compile(r"\b(?:pp?\.\s*\d|Vols?\.|No\.\s*\d|Ibid|op\.? cit)|\d{1,2},? \d{4}")
@@ -871,6 +1143,7 @@ def _glue_titles(sentences: list[str]) -> list[str]:
             out.append(s)
         last = out[-1]
         open_title = (len(out) == 1 and "*" not in last and len(last.split()) <= 25
+                      and not _PUB_BOOK.match(last)
                       and not _FACT_HINT.search(last) and not _PROSE_START.match(_CUE.sub("", last))
                       and not _ARCHIVE.match(_CUE.sub("", last)))
     return out
@@ -907,13 +1180,102 @@ def restore_emphasis(text: str, raw_span: str) -> str:
     return text
 
 
+# --- cross-references ---------------------------------------------------------------------
+
+_XREF_TARGET = (
+    r"(?:(?:above|below|earlier|later)\s*,?\s*)?"
+    r"(?:(?:[Nn]otes?\s+\d+(?:\s*(?:,|and|-|–)\s*\d+)*"
+    r"|pp?\.\s*\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and)\s*\d+(?:\s*[-–]\s*\d+)?)*"
+    r"|(?:[Cc]hapters?|[Pp]arts?|[Ss]ections?|[Dd]ocuments?|[Aa]ppendix|[Aa]ppendices)\s+"
+    r"[IVXLC\d]+(?:\s*(?:,|and|-|–)\s*[IVXLC\d]+)*"
+    r"|(?:the\s+)?(?:[Cc]hronology|[Ii]ntroduction|[Pp]reface|[Aa]ppendix))"
+    r"(?:\s*(?:,\s*)?(?:of|in)\s+(?:the\s+present|this)\s+(?:volume|book|edition|collection))?"
+    r"(?:\s*,?\s*(?:above|below))?)"
+)
+_CROSS_REF = re.compile(
+    r"^\(?(?:(?:For\s+(?:further|more|greater)\s+(?:details?|information)(?:\s+(?:on|about|of)\s+[^;:()]{1,100}?)?"
+    r"\s*,?\s*)?[Ss]ee(?:\s+also)?:?\s+)"
+    rf"{_XREF_TARGET}(?:\s*(?:;|,|and)\s*(?:see\s+(?:also\s+)?)?{_XREF_TARGET})*"
+    r"\s*[.)]*\s*(?:[-—–]\s*Ed\.)?$"
+)
+
+
+def cross_reference_target(text: str) -> int | None | bool:
+    """Is the note's whole content an internal cross-reference (``See Note 13``, ``see below,
+    pp. 480-483``, ``See Chapter V``)? False if not; else the note number named (or None)."""
+    s = " ".join(normalize_chars(_strip_emph(text)).split())
+    s = _LEAD_MARK.sub("", s).strip()
+    m = _CROSS_REF.match(s)
+    if not m:
+        return False
+    nums = re.findall(r"[Nn]otes?\s+(\d+)", s)
+    return int(nums[0]) if len(nums) == 1 and not re.search(r"[Nn]otes\s", s) else None
+
+
+def _marker_number(marker: str | None) -> int | None:
+    if not marker:
+        return None
+    digits = marker.translate(_SUPERSCRIPT).strip("[]() .")
+    return int(digits) if digits.isdigit() else None
+
+
+_SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+
+
+def note_scopes(notes: list[Note]) -> list[int]:
+    """A scope number per note: notes of one kind numbered 1, 2, 3... form a scope; a number
+    that does not increase (a new chapter's notes start again at 1) opens a new scope."""
+    scope_of: list[int] = []
+    last: dict[str, tuple[int, int]] = {}  # kind → (scope, last number)
+    next_scope = 0
+    for n in notes:
+        num = _marker_number(n.marker)
+        cur = last.get(n.kind)
+        if cur is None or (num is not None and num <= cur[1]):
+            cur = (next_scope, num if num is not None else 0)
+            next_scope += 1
+        elif num is not None:
+            cur = (cur[0], num)
+        last[n.kind] = cur
+        scope_of.append(cur[0])
+    return scope_of
+
+
+def mark_cross_references(notes: list[Note]) -> None:
+    """Notes whose whole content is an internal cross-reference → kind ``cross_reference``;
+    ``refers_to`` = the note of the same scope (``note_scopes``, on the kinds the layout parser
+    gave) whose marker is the number named, when there is exactly one (a value the layout
+    parser set is kept)."""
+    found = [(i, t) for i, n in enumerate(notes) if n.kind != "cross_reference"
+             and (t := cross_reference_target(n.text)) is not False]
+    if not found:
+        return
+    scopes = note_scopes(notes)
+    kinds = [n.kind for n in notes]
+    for i, target in found:
+        note = notes[i]
+        note.kind = "cross_reference"
+        note.cited_works = []
+        if note.refers_to is not None or target is None:
+            continue
+        hits = [j for j, other in enumerate(notes)
+                if j != i and scopes[j] == scopes[i] and kinds[j] == kinds[i]
+                and _marker_number(other.marker) == target]
+        if len(hits) == 1:
+            note.refers_to = hits[0]
+
+
 def cite_notes(notes: Iterable[Note], raw: str | None = None) -> None:
-    """Fill ``note.cited_works`` for each note, in order; cross-references are skipped.
+    """Fill ``note.cited_works`` for each note, in order. Notes that are wholly an internal
+    cross-reference become kind ``cross_reference`` first (``mark_cross_references``) and cite
+    nothing.
 
     ``Ibid.`` resolves against the works of the preceding citing note only (a note citing
     nothing in between, e.g. an archive note we cannot read, leaves it unresolved).
     ``raw``: the decoded source text; when given, the Markdown emphasis of each note's raw
     span is restored into its clean text (``restore_emphasis``): emphasis marks titles."""
+    notes = notes if isinstance(notes, list) else list(notes)
+    mark_cross_references(notes)
     history: list[Work] = []
     last: list[Work] = []
     for note in notes:
