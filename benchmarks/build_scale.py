@@ -72,13 +72,16 @@ def make_corpus(dest: Path, scale: int) -> int:
 
 
 def build(raw: Path, out: Path, home: Path) -> tuple[float, float, str]:
+    """One `sfp build` in a fresh process: wall seconds, peak RSS of the largest process (the
+    build or one of its parse workers; ru_maxrss of waited-for children), stdout."""
     env = {**os.environ, "RAW_DIR": str(raw), "OUTPUT_DIR": str(out), "DAGSTER_HOME": str(home)}
     t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "build"], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "build"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate()
     secs = time.perf_counter() - t0
-    rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    proc = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr}")
     return secs, rss, proc.stdout
@@ -91,7 +94,8 @@ def main() -> int:
     args = ap.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sfp-bench-"))
-    print(f"{'scale':>6} {'files':>6} {'MB':>8} {'build s':>8} {'peak RSS MB':>12}")
+    print(f"machine: {os.cpu_count()} CPUs; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'scale':>6} {'files':>6} {'MB':>8} {'build s':>8} {'peak RSS MB':>12} {'load':>6}")
     results = {}
     try:
         for scale in scales:
@@ -99,15 +103,17 @@ def main() -> int:
             size = make_corpus(raw, scale)
             secs, rss, _ = build(raw, out, home)
             results[scale] = secs
-            print(f"{scale:>6} {len(list(raw.glob('*.txt'))):>6} {size / 1e6:>8.1f} {secs:>8.1f} {rss:>12.0f}", flush=True)
+            print(f"{scale:>6} {len(list(raw.glob('*.txt'))):>6} {size / 1e6:>8.1f} {secs:>8.1f} {rss:>12.0f} "
+                  f"{os.getloadavg()[0]:>6.2f}", flush=True)
         top = max(scales)
         raw, out, home = base / f"raw{top}", base / f"out{top}", base / f"home{top}"
         secs, _, stdout = build(raw, out, home)
-        print(f"rebuild, nothing changed ({top}x): {secs:.1f}s  [{stdout.splitlines()[1][:60]}]")
+        print(f"rebuild, nothing changed ({top}x): {secs:.1f}s  [{stdout.splitlines()[1][:60]}]", flush=True)
         victim = sorted(raw.glob("*.txt"))[len(list(raw.glob('*.txt'))) // 2]
         victim.write_text(victim.read_text(encoding="utf-8") + "\nA closing remark added for the benchmark.\n", encoding="utf-8")
         secs, _, _ = build(raw, out, home)
-        print(f"rebuild, one file of {len(list(raw.glob('*.txt')))} changed ({top}x): {secs:.1f}s")
+        print(f"rebuild, one file of {len(list(raw.glob('*.txt')))} changed ({top}x): {secs:.1f}s "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)
         if 10 in results and 100 in results:
             print(f"linearity: 100x / 10x = {results[100] / results[10]:.1f} (target <= 11)")
         import duckdb

@@ -1,8 +1,15 @@
-"""The build without a daemon: sync partitions with the raw directory, then run every asset
-(all partitions in one run, in one process) and its checks.
+"""The build without a daemon: sync partitions with the raw directory, then run the assets
+of the partitions that need work (one run, in one process) and every corpus-wide asset and check.
 
-Only new or changed files are parsed (``publish.is_current``); with nothing changed since the
-last build, no run is started at all."""
+- Nothing changed since the last successful build (raw bytes, paths, code versions): no
+  Dagster import, no run; a second or so even at 100× the corpus.
+- Otherwise the run's partition range spans only the sources that need parsing (new, changed,
+  parser changed); deleted sources lose their rows and partitions first. When no source needs
+  parsing (only deletions, or an extraction/catalog change) the run has the corpus-wide assets
+  only.
+- Safety: one build per output directory (``build_lock``, an OS lock released when the process
+  dies, even by SIGKILL); every file is published by ``os.replace`` from a per-process staging
+  folder, and what a killed build left there is removed at the next start."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +27,7 @@ from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.versions import catalog_version, extraction_version, parser_version
 
 BUILD_JOB = "build_all"
+FORCE_TAG = "sfp/force"  # same value as pipelines.defs.parse.FORCE_TAG (not imported: no dagster here)
 
 
 def ensure_dagster_home() -> Path:
@@ -28,7 +37,9 @@ def ensure_dagster_home() -> Path:
     config = PROJECT_ROOT / "dagster.yaml"
     target = home / "dagster.yaml"
     if config.exists() and (not target.exists() or target.read_bytes() != config.read_bytes()):
-        target.write_bytes(config.read_bytes())
+        tmp = target.with_name(f".dagster.yaml.{os.getpid()}")
+        tmp.write_bytes(config.read_bytes())
+        os.replace(tmp, target)
     return home
 
 
@@ -36,27 +47,49 @@ class BuildLocked(RuntimeError):
     pass
 
 
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_text().strip()
+    except OSError:
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "another process"
+
+
 @contextlib.contextmanager
-def build_lock(settings: Settings, wait_seconds: float = 600):
-    """One build at a time per output directory; a second one waits, then gives up clearly."""
+def build_lock(settings: Settings, wait_seconds: float | None = None, notify=None):
+    """One build at a time per output directory. A second one waits (``notify`` is called once
+    with a one-line message) up to ``wait_seconds``, then raises ``BuildLocked``. The lock is an
+    ``flock``: the OS releases it when the holder exits, however it exits."""
+    wait_seconds = settings.lock_wait_seconds if wait_seconds is None else wait_seconds
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     path = settings.output_dir / ".build.lock"
-    with open(path, "w") as f:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
         deadline = time.monotonic() + wait_seconds
+        told = False
         while True:
             try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                if time.monotonic() >= deadline:
                     raise BuildLocked(
-                        f"another build holds {path} for more than {wait_seconds:.0f}s; wait for it to finish"
+                        f"another build ({_holder(path)}) is writing {settings.output_dir}; "
+                        f"gave up after {wait_seconds:.0f}s (set BUILD_LOCK_WAIT to wait longer)"
                     ) from None
-                time.sleep(0.2)
+                if notify and not told:
+                    notify(f"waiting for another build ({_holder(path)}) of {settings.output_dir} to finish ...")
+                    told = True
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def state_of(settings: Settings) -> dict:
@@ -78,6 +111,12 @@ def state_of(settings: Settings) -> dict:
     }
 
 
+def _write_json(path: Path, value: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(value, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
 @dataclass
 class BuildReport:
     status: str  # built / up_to_date / failed
@@ -87,61 +126,105 @@ class BuildReport:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
+    parsed: list[str] = field(default_factory=list)  # sources whose partitions the run covered
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_build(settings: Settings, force: bool = False, verbose: bool = False) -> BuildReport:
-    import dagster as dg
+def partition_range(ordered: list[str], todo: set[str]) -> tuple[str, str] | None:
+    """The smallest contiguous range of ``ordered`` (the partitions' order) holding ``todo``.
+    New files are added at the end, so new and single changed files give tight ranges; the
+    sources inside the range that are current are skipped by the asset (``publish``)."""
+    idx = [i for i, k in enumerate(ordered) if k in todo]
+    return (ordered[idx[0]], ordered[idx[-1]]) if idx else None
 
+
+def run_build(settings: Settings, force: bool = False, verbose: bool = False, notify=None) -> BuildReport:
     from pipelines import storage
-    from pipelines.definitions import defs as load_defs
-    from pipelines.defs.sources import raw_files
+
+    if notify is None:
+        def notify(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    ensure_dagster_home()
-    with build_lock(settings):
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 3)
+        return now
+
+    home = ensure_dagster_home()
+    with build_lock(settings, notify=notify):
+        storage.clean_staging(settings.staging_root)
         state_path = settings.output_dir / ".build-state.json"
         state = state_of(settings)
-        previous = json.loads(state_path.read_text()) if state_path.exists() else {}
+        try:
+            previous = json.loads(state_path.read_text()) if state_path.exists() else {}
+        except ValueError:
+            previous = {}
         prev_files = previous.get("files", {})
         changes = {
             "added": sorted(set(state["files"]) - set(prev_files)),
             "changed": sorted(s for s in state["files"] if s in prev_files and prev_files[s] != state["files"][s]),
             "removed": sorted(set(prev_files) - set(state["files"])),
         }
-        outputs_present = settings.catalog_path.exists()
-        if state == previous and outputs_present and not force:
-            return BuildReport("up_to_date", time.perf_counter() - t0, changes, _catalog_counts(settings))
+        t = lap("scan", t0)
+        if state == previous and settings.catalog_path.exists() and not force:
+            return BuildReport("up_to_date", time.perf_counter() - t0, changes, _catalog_counts(settings),
+                               timings=timings)
 
-        instance = dg.DagsterInstance.get()
+        from pipelines import publish
+        from pipelines.defs.sources import raw_files
+        from pipelines.instance import build_instance
+
+        instance = build_instance(home)
+        t = lap("instance", t)
         keys = set(state["files"])
-        known = set(instance.get_dynamic_partitions(raw_files.name))
-        stale = sorted(known - keys) + sorted(set(storage.source_ids_on_disk(settings.parquet_dir)) - keys)
-        for sid in set(stale):
-            storage.delete_source(settings.parquet_dir, sid)
-        if known - keys:
-            for sid in sorted(known - keys):
-                instance.delete_dynamic_partition(raw_files.name, sid)
-        new = sorted(keys - known)
+        known = instance.get_dynamic_partitions(raw_files.name)
+        gone = (set(known) - keys) | (storage.source_ids_on_disk(settings.parquet_dir) - keys)
+        for sid in sorted(gone):
+            publish.remove_source(settings, sid)
+        for sid in sorted(set(known) - keys):
+            instance.delete_dynamic_partition(raw_files.name, sid)
+        new = sorted(keys - set(known))
         if new:
             instance.add_dynamic_partitions(raw_files.name, new)
-        ordered = [k for k in instance.get_dynamic_partitions(raw_files.name) if k in keys]
+        ordered = [k for k in known if k in keys] + new
+        by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
+        version = parser_version()
+        todo = set(ordered) if force else {
+            k for k in ordered if k in by_id and publish.needs_parse(settings, by_id[k], version)
+        }
+        span = partition_range(ordered, todo)
+        t = lap("plan", t)
+
+        from pipelines.definitions import defs as load_defs
+        from pipelines.defs.logging import run_logging_config
 
         defs = load_defs()
         job = defs.resolve_job_def(BUILD_JOB)
-        tags = {}
-        if ordered:
-            tags = {
-                "dagster/asset_partition_range_start": ordered[0],
-                "dagster/asset_partition_range_end": ordered[-1],
-            }
-        if force:
-            for sid in ordered:
-                storage.delete_source(settings.parquet_dir, sid)
-        from pipelines.defs.logging import run_logging_config
-
-        run_config = run_logging_config(verbose)
-        result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+        tags: dict[str, str] = {}
+        selection = None
+        if span:
+            tags = {"dagster/asset_partition_range_start": span[0], "dagster/asset_partition_range_end": span[1]}
+            if force:
+                tags[FORCE_TAG] = "true"
+        else:  # nothing to parse: only the corpus-wide assets (and their checks)
+            graph = defs.resolve_asset_graph()
+            selection = [k for k in graph.get_all_asset_keys() if not graph.get(k).partitions_def]
+        t = lap("definitions", t)
+        run_config = {
+            **run_logging_config(verbose),
+            # the run reads and writes where this build does (other settings: the environment)
+            "resources": {"dataset": {"config": {"raw_dir": str(settings.raw_dir),
+                                                 "output_dir": str(settings.output_dir)}}},
+        }
+        result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config,
+                                        raise_on_error=False, asset_selection=selection)
+        t = lap("run", t)
         report = BuildReport("built" if result.success else "failed", 0.0, changes)
+        if span:
+            report.parsed = ordered[ordered.index(span[0]): ordered.index(span[1]) + 1]
         for ev in result.get_asset_check_evaluations():
             if ev.passed:
                 report.checks_passed += 1
@@ -152,13 +235,17 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False) ->
             msgs = [f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[-1]}" for e in failed]
             report.checks_failed += msgs
         else:
-            state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+            _write_json(state_path, state)
+        instance.dispose()
         report.rows = _catalog_counts(settings)
-        sources = storage.read_table(settings.parquet_dir, "sources")
+        sources = storage.read_table(settings.parquet_dir, "sources", ["source_id", "status", "reject_reason"])
         report.rejected = {
             r["source_id"]: r["reject_reason"] for r in sources.to_dicts() if r["status"] == "rejected"
         }
+        storage.clean_staging(settings.staging_root)
+        lap("summary", t)
         report.seconds = time.perf_counter() - t0
+        report.timings = timings
         return report
 
 

@@ -4,13 +4,15 @@ publish its rows to every per-source table. Used by the Dagster assets and the s
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from pipelines import storage
 from pipelines.parsing.source import PER_SOURCE, SourceResult, process_source
-from pipelines.rawdir import RawFile, file_sha256
+from pipelines.rawdir import RawFile, file_sha256, scan
 from pipelines.settings import Settings
 
 TABLES_OF_A_SOURCE = ("sources", *PER_SOURCE)
@@ -103,6 +105,134 @@ def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool =
             settings.parquet_dir, settings.staging_dir, table, result.tables[table], raw.source_id)
     status = result.source["status"]
     return Outcome(raw.source_id, status, rows, result.source.get("reject_reason"))
+
+
+def needs_parse(settings: Settings, raw: RawFile, version: str) -> bool:
+    """True unless this source's published rows came from its current bytes and ``version``."""
+    if raw.reject:
+        row = storage.read_source_row(settings.parquet_dir, raw.source_id)
+        return not (row and row.get("reject_reason") == raw.reject and row.get("parser_version") == version)
+    try:
+        sha = file_sha256(raw.abspath)
+    except OSError:
+        return True
+    return not is_current(settings, raw, sha, version)
+
+
+def published_rows(settings: Settings, source_id: str) -> dict[str, int]:
+    """Row counts of a source's published files (from their footers)."""
+    out = {}
+    for table in TABLES_OF_A_SOURCE:
+        n = storage.partition_rows(settings.parquet_dir, table, source_id)
+        if n is not None:
+            out[table] = n
+    return out
+
+
+def _refresh_in_worker(args) -> Outcome:
+    settings, raw, version, force = args
+    return refresh_source(settings, raw, version, force)
+
+
+def _parser_modules() -> list[str]:
+    from pipelines.parsing.formats import PARSERS
+
+    names = sorted({f"pipelines.parsing.formats.{v.partition(':')[0]}" for v in PARSERS.values()})
+    return [*names, "pipelines.extraction.text_events", "pipelines.parsing.references"]
+
+
+def warm_up() -> None:
+    """Import every layout parser and the enrichment passes (regexes compile at import), so
+    that forked workers inherit them instead of each importing them again."""
+    import importlib
+
+    for name in _parser_modules():
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            pass
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: exit as soon as the build process ``parent`` is gone (killed builds must
+    not leave workers running on)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def process_pool(workers: int):
+    """A process pool for a build: ``fork`` when this process runs no other thread (cheap:
+    nothing is imported again), else ``forkserver`` preloaded with the parsers (forking a
+    threaded process can deadlock; Dagster's log capture runs threads). Workers exit when
+    this process dies."""
+    import multiprocessing as mp
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+        warm_up()
+        ctx = mp.get_context("fork")
+    else:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["pipelines.publish", "pipelines.mentions_cache", *_parser_modules()])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_exit_with,
+                               initargs=(os.getpid(),))
+
+
+def refresh_sources(settings: Settings, keys: list[str], version: str, force: bool = False,
+                    workers: int | None = None, progress=None) -> dict[str, Outcome]:
+    """``refresh_source`` for every key (a key without a raw file has its rows removed);
+    sources needing a parse are parsed by up to ``workers`` processes (largest first, so the
+    biggest file does not start last). ``progress(outcome)`` is called as each one ends."""
+    by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
+    out: dict[str, Outcome] = {}
+    todo: list[RawFile] = []
+    for key in keys:
+        raw = by_id.get(key)
+        if raw is None:
+            out[key] = remove_source(settings, key)
+        elif force or needs_parse(settings, raw, version):
+            todo.append(raw)
+        else:
+            out[key] = Outcome(key, "unchanged", published_rows(settings, key))
+    for o in out.values():
+        if progress:
+            progress(o)
+    workers = min(workers if workers is not None else settings.workers, len(todo))
+    if workers <= 1:
+        for raw in todo:
+            out[raw.source_id] = o = refresh_source(settings, raw, version, force=True)
+            if progress:
+                progress(o)
+        return out
+
+    def size(raw: RawFile) -> int:
+        try:
+            return raw.abspath.stat().st_size
+        except OSError:
+            return 0
+
+    from concurrent.futures import as_completed
+
+    todo.sort(key=size, reverse=True)
+    with process_pool(workers) as pool:
+        futures = {pool.submit(_refresh_in_worker, (settings, raw, version, True)): raw for raw in todo}
+        for fut in as_completed(futures):
+            out[futures[fut].source_id] = o = fut.result()
+            if progress:
+                progress(o)
+    return out
 
 
 def remove_source(settings: Settings, source_id: str) -> Outcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -73,6 +74,71 @@ def write_table(parquet_dir: Path, staging_dir: Path, table: str, rows: list[dic
     return data.num_rows
 
 
+def write_arrow(parquet_dir: Path, staging_dir: Path, table: str, data: pa.Table,
+                source_id: str | None = None) -> int:
+    """Atomically publish an Arrow table already holding validated rows in the table's order
+    (e.g. the union of validated per-source parts): cast to the table's schema, no row loop."""
+    data = data.cast(arrow_schema(TABLES[table])).combine_chunks()
+    target = partition_path(parquet_dir, table, source_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    tmp = staging_dir / f"{table}-{source_id or 'all'}-{uuid.uuid4().hex}.parquet"
+    try:
+        pq.write_table(data, tmp, compression="zstd")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return data.num_rows
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def clean_staging(staging_root: Path, max_age_seconds: float = 3600) -> list[Path]:
+    """Remove what killed writers left in the staging area: every ``p<pid>`` folder whose
+    process is gone (or is this process: a fresh start), and loose entries older than
+    ``max_age_seconds``. Returns what was removed. Never touches published files."""
+    removed: list[Path] = []
+    if not staging_root.is_dir():
+        return removed
+    now = time.time()
+    for entry in staging_root.iterdir():
+        name = entry.name
+        if entry.is_dir() and name.startswith("p") and name[1:].isdigit():
+            pid = int(name[1:])
+            if pid != os.getpid() and _pid_alive(pid):
+                continue
+        else:
+            try:
+                if now - entry.lstat().st_mtime < max_age_seconds:
+                    continue
+            except FileNotFoundError:
+                continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def partition_rows(parquet_dir: Path, table: str, source_id: str | None = None) -> int | None:
+    """Rows of one published file, from its footer (None if there is none)."""
+    try:
+        return pq.read_metadata(partition_path(parquet_dir, table, source_id)).num_rows
+    except (OSError, ValueError):
+        return None
+
+
 def delete_source(parquet_dir: Path, source_id: str) -> None:
     """Remove a source's rows from every per-source table."""
     for table, model in TABLES.items():
@@ -87,13 +153,16 @@ def source_ids_on_disk(parquet_dir: Path) -> set[str]:
     return {p.name.split("=", 1)[1] for p in d.iterdir() if p.name.startswith("source_id=")}
 
 
-def read_table(parquet_dir: Path, table: str) -> pl.DataFrame:
-    """The whole table as a polars DataFrame (empty with the right schema if not built)."""
+def read_table(parquet_dir: Path, table: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """The whole table (or some of its columns) as a polars DataFrame (empty with the right
+    schema if not built). Files are read by pyarrow with the table's schema, several at once."""
     schema = arrow_schema(TABLES[table])
+    if columns:
+        schema = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
     files = sorted((parquet_dir / table).glob("**/*.parquet"))
     if not files:
         return pl.from_arrow(schema.empty_table())
-    parts = [pq.read_table(f, schema=schema) for f in files]
+    parts = [pq.read_table(f, schema=schema, columns=columns) for f in files]
     return pl.from_arrow(pa.concat_tables(parts))
 
 

@@ -76,3 +76,43 @@ def test_parse_asset_runs_for_a_partition(tmp_path, corpus_dir):
     assert sources["status"].to_list() == ["rejected", "ok"]
     assert "empty" in sources["reject_reason"][0]
     assert storage.read_table(out / "parquet", "paragraphs").height > 5
+
+
+def test_partitions_run_under_the_multiprocess_executor_by_configuration(tmp_path):
+    """The same job, two partitions in one run, every step in its own process: only the run
+    config differs from `make build` (in process)."""
+    raw, out, home = tmp_path / "raw", tmp_path / "out", tmp_path / "home"
+    raw.mkdir()
+    home.mkdir()
+    (raw / "alpha.txt").write_text(
+        "A Note on the Conference\n\nThe delegates met at Genoa in April 1922 and Chicherin spoke first.\n")
+    (raw / "beta.txt").write_text(
+        "Another Short Paper\n\nLitvinov argued for disarmament at Geneva in 1927, without success.\n")
+    run_config = {
+        "execution": {"config": {"multiprocess": {"max_concurrent": 2}}},
+        "resources": {"dataset": {"config": {"raw_dir": str(raw), "output_dir": str(out)}}},
+    }
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        instance.add_dynamic_partitions(raw_files.name, ["alpha", "beta"])
+        tags = {"dagster/asset_partition_range_start": "alpha", "dagster/asset_partition_range_end": "beta"}
+        with dg.execute_job(dg.reconstructable(definitions.build_all_job), instance=instance,
+                            run_config=run_config, tags=tags) as result:
+            assert result.success
+            starts = [e for e in result.all_events if e.event_type_value == "STEP_WORKER_STARTED"]
+            assert len(starts) >= 4  # steps ran in worker processes
+            mats = {(e.asset_key.to_user_string(), e.partition)
+                    for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+        assert {("paragraphs", "alpha"), ("paragraphs", "beta"), ("entities", None), ("catalog", None)} <= mats
+    from pipelines import storage
+
+    paragraphs = storage.read_table(out / "parquet", "paragraphs")
+    assert set(paragraphs["source_id"]) == {"alpha", "beta"}
+    mentions = storage.read_table(out / "parquet", "entity_mentions")
+    assert {"person:georgy-chicherin", "person:maxim-litvinov"} <= set(mentions["entity_id"])
+    assert (out / "corpus.duckdb").exists()
+
+
+def test_in_process_is_the_default_executor():
+    job = definitions.build_all_job()
+    assert job.executor_def.name == "in_process_or_multiprocess"
+    assert job.executor_def.config_schema.default_value == {"in_process": {}}

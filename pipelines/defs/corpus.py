@@ -4,6 +4,7 @@ per table."""
 
 
 import dagster as dg
+import pyarrow.compute as pc
 
 from pipelines import storage
 from pipelines.catalog import build_catalog
@@ -43,24 +44,32 @@ EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
 def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource):
     """Gazetteer matching over every paragraph → canonical entities and every mention; then
     treaties (one row each, parties, dates, place) and their life events with evidence. One
-    step, because every treaty is also an entity: `entities` is written after `treaties`."""
-    from pipelines.extraction.entities import build_entity_tables
+    step, because every treaty is also an entity: `entities` is written after `treaties`.
+    Mentions are linked per source and cached (``pipelines.mentions_cache``): only new or
+    changed sources are linked again, in parallel processes."""
+    from pipelines import mentions_cache
     from pipelines.extraction.treaties import build_treaty_tables, treaty_entities
 
     s = dataset.settings()
+    stats = {f"mention_cache/{k}": v for k, v in mentions_cache.refresh(s, extraction_version()).items()}
+    context.log.info(f"mention cache: {stats}")
+    ids = mentions_cache.source_ids(s)
+    entities = mentions_cache.entity_rows(s, ids)
+    mention_table = mentions_cache.mentions_table(s, ids)
+    treaty_mentions = mention_table.filter(pc.starts_with(mention_table["entity_id"], "treaty:")).to_pylist()
     paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
-    documents = _rows(s, "documents", ["doc_id", "parent_doc_id"])
     events = _rows(s, "events")
-    entities, mentions = build_entity_tables(paragraphs, documents)
-    treaties, treaty_events = build_treaty_tables(paragraphs, events, mentions)
+    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions)
+    del paragraphs, events
     named = {e["entity_id"] for e in entities}
     # treaties only described or dated in the text (never named) are entities too
-    entities += [e for e in treaty_entities(treaties, mentions) if e["entity_id"] not in named]
-    tables = {"entities": entities, "entity_mentions": mentions, "treaties": treaties, "treaty_events": treaty_events}
+    entities += [e for e in treaty_entities(treaties, treaty_mentions) if e["entity_id"] not in named]
+    storage.write_arrow(s.parquet_dir, s.staging_dir, "entity_mentions", mention_table)
+    tables = {"entities": entities, "treaties": treaties, "treaty_events": treaty_events}
     for table, rows in tables.items():
         storage.write_table(s.parquet_dir, s.staging_dir, table, rows)
-    for table in tables:
-        yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(s, table))
+    for table in ("entities", "entity_mentions", "treaties", "treaty_events"):
+        yield dg.MaterializeResult(asset_key=table, metadata={**table_metadata(s, table), **stats})
 
 
 @dg.asset(
@@ -71,17 +80,28 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     owners=["team:data"],
     code_version=catalog_version(),
     automation_condition=EAGER,
-    description="outputs/corpus.duckdb: one table per dataset table, for SQL.",
+    description="outputs/corpus.duckdb: one table per dataset table, a BM25 full-text index over "
+    "paragraphs and table macros, for SQL; outputs/datapackage.json and outputs/README.md "
+    "(Frictionless Data Package and dataset card).",
 )
 def catalog(context: dg.AssetExecutionContext, dataset: DatasetResource) -> dg.MaterializeResult:
+    from pipelines.catalog import MACROS
+    from pipelines.datapackage import write_metadata
+
     s = dataset.settings()
-    counts = build_catalog(s.parquet_dir, s.catalog_path, s.staging_dir)
+    timings: dict[str, float] = {}
+    counts = build_catalog(s.parquet_dir, s.catalog_path, s.staging_dir, timings)
+    sources = _rows(s, "sources", ["source_id", "format", "title", "status", "reject_reason"])
+    package, card = write_metadata(s.output_dir, counts, sources, macros=MACROS)
     rows = "\n".join(f"| {t} | {n} |" for t, n in counts.items())
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(s.catalog_path)),
+            "datapackage": dg.MetadataValue.path(str(package)),
+            "dataset_card": dg.MetadataValue.path(str(card)),
             "row_counts": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
             **{f"rows/{t}": n for t, n in counts.items()},
+            **{f"seconds/{k}": round(v, 3) for k, v in timings.items()},
         }
     )
 

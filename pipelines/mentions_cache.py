@@ -1,0 +1,163 @@
+"""Entity mentions, incrementally: a per-source cache that makes the corpus-wide entity step
+cost one source's work when one source changed.
+
+``build_entity_tables`` links mentions source by source (an ambiguous surname is resolved
+from earlier mentions *in the same source*), so a source's mentions depend only on its own
+paragraphs and the gazetteer. They are cached under ``<output>/.cache/mentions/`` — one
+Parquet file of ``entity_mentions`` rows and one of that source's ``entities`` rows per
+source — keyed by the source's content hash, its parser version and the extraction version;
+a changed source, parser or gazetteer recomputes exactly what it affects (in parallel
+processes when several sources need it), a deleted source's files are dropped. Corpus rows
+are then the union of the cached mentions and the sum of the per-source entity rows: the
+same rows, in the same order, as one ``build_entity_tables`` call over the whole corpus
+(tests/test_incremental.py checks this)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines import storage
+from pipelines.settings import Settings
+from schemas import TABLES, arrow_schema
+
+KEY = b"sfp_cache_key"
+PARAGRAPH_COLUMNS = ["paragraph_id", "doc_id", "source_id", "kind", "text"]
+MENTION_ORDER = [("entity_id", "ascending"), ("paragraph_id", "ascending"), ("char_start", "ascending")]
+
+_GAZETTEER = None
+
+
+def _gazetteer():
+    global _GAZETTEER
+    if _GAZETTEER is None:
+        from pipelines.extraction.entities import load_gazetteer
+
+        _GAZETTEER = load_gazetteer()
+    return _GAZETTEER
+
+
+def cache_dir(settings: Settings) -> Path:
+    return settings.output_dir / ".cache" / "mentions"
+
+
+def _paths(settings: Settings, source_id: str) -> tuple[Path, Path]:
+    d = cache_dir(settings)
+    return d / f"{source_id}.mentions.parquet", d / f"{source_id}.entities.parquet"
+
+
+def cache_key(source_row: dict, extraction_version: str) -> str:
+    return f"{source_row['sha256']}:{source_row['parser_version']}:{extraction_version}"
+
+
+def _cached_key(path: Path) -> str | None:
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return None
+    return meta.get(KEY, b"").decode() or None
+
+
+def _write(settings: Settings, table: str, rows: list[dict], path: Path, key: str) -> None:
+    schema = arrow_schema(TABLES[table])
+    schema = schema.with_metadata({**(schema.metadata or {}), KEY: key.encode()})
+    data = pa.Table.from_pylist(rows, schema=schema)
+    staging = settings.staging_dir
+    staging.mkdir(parents=True, exist_ok=True)
+    tmp = staging / f"cache-{path.name}"
+    try:
+        pq.write_table(data, tmp, compression="zstd")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def compute_source(settings: Settings, source_id: str, key: str) -> int:
+    """Link one source's paragraphs and cache its mentions and entity rows; returns the
+    number of mentions."""
+    from pipelines.extraction.entities import build_entity_tables
+
+    paragraphs = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
+    documents = _read(storage.partition_path(settings.parquet_dir, "documents", source_id), ["doc_id", "parent_doc_id"])
+    entities, mentions = build_entity_tables(paragraphs, documents, _gazetteer())
+    storage.validate_rows("entity_mentions", mentions)
+    storage.validate_rows("entities", entities)
+    m_path, e_path = _paths(settings, source_id)
+    # mentions first: a source is cached when its entities file carries the key
+    _write(settings, "entity_mentions", mentions, m_path, key)
+    _write(settings, "entities", entities, e_path, key)
+    return len(mentions)
+
+
+def _read(path: Path, columns: list[str]) -> list[dict]:
+    try:
+        return pq.read_table(path, columns=columns).to_pylist()
+    except FileNotFoundError:
+        return []
+
+
+def _compute_in_worker(args) -> int:
+    return compute_source(*args)
+
+
+def refresh(settings: Settings, extraction_version: str, workers: int | None = None) -> dict[str, int]:
+    """Bring the cache in line with the published ``sources``; returns counts of sources
+    reused / computed / dropped."""
+    sources = storage.read_table(settings.parquet_dir, "sources", ["source_id", "sha256", "parser_version", "status"])
+    wanted = {r["source_id"]: cache_key(r, extraction_version) for r in sources.to_dicts() if r["status"] == "ok"}
+    d = cache_dir(settings)
+    present = {p.name.split(".", 1)[0] for p in d.glob("*.parquet")} if d.is_dir() else set()
+    dropped = 0
+    for sid in sorted(present - set(wanted)):
+        for p in _paths(settings, sid):
+            p.unlink(missing_ok=True)
+        dropped += 1
+    todo = [
+        (sid, key) for sid, key in sorted(wanted.items())
+        if _cached_key(_paths(settings, sid)[1]) != key or _cached_key(_paths(settings, sid)[0]) != key
+    ]
+    workers = min(workers if workers is not None else settings.workers, len(todo))
+    _gazetteer()  # loaded once here; forked workers inherit it
+    if workers <= 1:
+        for sid, key in todo:
+            compute_source(settings, sid, key)
+    else:
+        from pipelines.publish import process_pool
+
+        with process_pool(workers) as pool:
+            list(pool.map(_compute_in_worker, [(settings, sid, key) for sid, key in todo], chunksize=1))
+    return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": dropped}
+
+
+def source_ids(settings: Settings) -> list[str]:
+    d = cache_dir(settings)
+    return sorted({p.name.split(".", 1)[0] for p in d.glob("*.entities.parquet")}) if d.is_dir() else []
+
+
+def mentions_table(settings: Settings, ids: list[str]) -> pa.Table:
+    """Every cached mention of ``ids``, in the order of the entity_mentions table."""
+    schema = arrow_schema(TABLES["entity_mentions"])
+    parts = [pq.read_table(_paths(settings, sid)[0], schema=schema) for sid in ids]
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables(parts).sort_by(MENTION_ORDER).replace_schema_metadata(schema.metadata)
+
+
+def entity_rows(settings: Settings, ids: list[str]) -> list[dict]:
+    """The per-source entity rows summed over ``ids``: mentions and documents add up
+    (documents belong to one source), aliases are the union of the surfaces seen."""
+    merged: dict[str, dict] = {}
+    for sid in ids:
+        for r in pq.read_table(_paths(settings, sid)[1]).to_pylist():
+            m = merged.get(r["entity_id"])
+            if m is None:
+                merged[r["entity_id"]] = {**r, "aliases": list(r["aliases"] or [])}
+            else:
+                m["aliases"] = sorted(set(m["aliases"]) | set(r["aliases"] or []))
+                m["n_mentions"] += r["n_mentions"]
+                m["n_documents"] += r["n_documents"]
+    return [merged[k] for k in sorted(merged)]
