@@ -1,5 +1,7 @@
 from collections import Counter
 
+import pytest
+
 from pipelines.parsing.text import (
     MARK,
     Vocabulary,
@@ -71,3 +73,55 @@ def test_take_marks_gives_anchor_offsets():
     text, anchors = take_marks(f"the Congress of Deputies{MARK} met on March 14,{MARK} at noon")
     assert text == "the Congress of Deputies met on March 14, at noon"
     assert anchors == [len("the Congress of Deputies"), len("the Congress of Deputies met on March 14,")]
+
+
+# --- line-broken words: OCR'd lines where the hyphen (and sometimes the space) moved ---------
+
+
+def _vocab(**counts):
+    return Vocabulary(Counter(counts))
+
+
+def test_spaced_continuation_joins_only_a_known_word_with_a_fragment():
+    v = _vocab(agreement=5, agree=3, peaceful=4, coexistence=3, the=20, people=6)
+    # the OCR moved the line-end space to the next line's start: "agree" / " ment"
+    assert reflow(["signed the agree", " ment at once"], v, glue_unspaced=True) == "signed the agreement at once"
+    # two real words with the space at the next line's start stay two words
+    assert reflow(["a peaceful", " coexistence of states"], v, glue_unspaced=True) == "a peaceful coexistence of states"
+    assert reflow(["to the", " people of the town"], v, glue_unspaced=True) == "to the people of the town"
+    # two fragments neither of which is a word: one word
+    assert reflow(["quite unparal", " leled losses"], v, glue_unspaced=True) == "quite unparalleled losses"
+
+
+def test_unspaced_line_end_between_a_word_and_a_word_without_evidence_keeps_the_space():
+    v = _vocab(whereas=1, **{"with": 40, "to": 50, "instructions": 2, "business": 2, "willing": 3})
+    assert reflow(["horses, whereas", "with engines"], v, glue_unspaced=True) == "horses, whereas with engines"
+    # the vocabulary shows the pieces inside longer words: joined
+    assert reflow(["he in", "structs them"], v, glue_unspaced=True) == "he instructs them"
+    assert reflow(["their willing", "ness to help"], v, glue_unspaced=True) == "their willingness to help"
+    # a prefix before the break
+    assert reflow(["a non", "aggression pact"], _vocab(aggression=3), glue_unspaced=True) == "a nonaggression pact"
+
+
+@pytest.mark.parametrize(
+    "left,right,counts,out",
+    [
+        ("only one-", "tenth of it", {"one": 9, "tenth": 2}, "only one-tenth of it"),
+        ("their class-", "consciousness grew", {"class": 9, "consciousness": 3}, "their class-consciousness grew"),
+        ("or three-", "quarters of them", {"three": 9, "quarter": 2}, "or three-quarters of them"),
+        ("the govern-", "ment fell", {"government": 5, "govern": 1}, "the government fell"),
+        ("some-", "thing new", {"some": 9, "thing": 4, "something": 3}, "something new"),
+        ("Brest-", "Litovsk", {}, "Brest-Litovsk"),
+        ("be-", "tween us", {"be": 9, "between": 4}, "between us"),
+    ],
+)
+def test_printed_hyphen_kept_between_two_words(left, right, counts, out):
+    assert reflow([left, right], Vocabulary(Counter(counts))) == out
+
+
+def test_vocabulary_word_evidence():
+    v = _vocab(ranks=1, quarter=2, business=1, instructions=1)
+    assert v.is_word("ranking") and v.is_word("quarters") and v.is_word("a")
+    assert not v.is_word("ment") and not v.is_word("x")
+    assert v.has_prefix("instr") and not v.has_prefix("tosu")
+    assert v.ends_longer_word("ness") and not v.ends_longer_word("business")

@@ -316,3 +316,166 @@ def repair_ocr(line: str) -> str:
     for rx, rep in _OCR_FIXES:
         line = rx.sub(rep, line)
     return line
+
+
+# --- debris inside re-flowed text ----------------------------------------------------------
+
+# characters that, glued to letters, are scanner specks or misread letters, not text
+_DEBRIS_RUN = re.compile(r"[\^*&$£%#@«»|~\\■¦]+")
+# never text in a printed book, even standing free ("stronger,^ they")
+_FREE_DEBRIS = re.compile(r"(?<![A-Za-zÀ-ÿ])[\^■¦\\]+(?![A-Za-zÀ-ÿ])")
+_WORDCH = re.compile(r"[A-Za-zÀ-ÿ]")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD_AT_END = re.compile(r"[A-Za-zÀ-ÿ]+$")
+_WORD_AT_START = re.compile(r"^[A-Za-zÀ-ÿ]+")
+
+
+def _sure_word(w: str, vocab: Vocabulary) -> int:
+    """How surely ``w`` is a word: its count if seen twice or more (an inflection of such a
+    word counts 1); short tokens need to be common (``th``, ``nd`` are OCR fragments),
+    single letters other than ``a``/``I`` none."""
+    if not w:
+        return 0
+    if len(w) == 1:
+        return 1000 if w.lower() in {"a", "i"} else 0
+    c = vocab.count(w)
+    if len(w) == 2:
+        return c if c >= 10 else 0
+    if c >= 2:
+        return c
+    # seen once is no proof (the OCR repeats its misreadings); an inflection of a word is
+    wl = w.lower()
+    for suf in ("s", "es", "ed", "ing", "ly"):
+        if wl.endswith(suf) and len(wl) - len(suf) >= 3 and vocab.count(wl[: -len(suf)]) >= 2:
+            return 1
+    return 0
+
+
+def _best(candidates: list[list[tuple[str, str]]], vocab: Vocabulary) -> str | None:
+    """``candidates``: tiers of (replacement, resulting text); the first tier where some
+    replacement makes only words wins, and in it the one with the commonest rarest word."""
+    for tier in candidates:
+        best, score = None, 0
+        for rep, res in tier:
+            sc = min(_sure_word(w, vocab) for w in res.split(" "))
+            if sc > score:
+                best, score = rep, sc
+        if best is not None:
+            return best
+    return None
+
+
+def _mend(left: str, right: str, vocab: Vocabulary) -> str:
+    """What a debris run between ``left`` and ``right`` (the word pieces glued to it, either
+    may be empty) stood for: nothing (``civilisation^``), a letter (``m^st`` → ``must``,
+    ``o£`` → ``of``, ``$nd`` → ``and``), a space (``our^own``), a letter and a space
+    (``th&*emancipation`` → ``the emancipation``), a space and a letter — the first of these
+    that leaves only known words; else a space when one piece is a known word, else
+    nothing."""
+    tiers: list[list[str]] = [[""], list(_LETTERS)]
+    if left and right:
+        tiers += [[" "], [c + " " for c in _LETTERS] + [" " + c for c in _LETTERS]]
+    rep = _best([[(r, left + r + right) for r in tier] for tier in tiers], vocab)
+    if rep is None and left and right and (_sure_word(left, vocab) or _sure_word(right, vocab)):
+        return " "  # "are**^yithout" → "are yithout": a known word keeps its edge
+    return rep or ""
+
+
+def repair_debris(text: str, vocab: Vocabulary) -> str:
+    """Remove scanner debris (``^``, ``*``, ``&``, ``$``, ``«`` ...) from re-flowed text where it
+    cannot be text: glued to a letter, the run is mended from the vocabulary (``_mend``); a
+    ``*`` after a word and before a capitalised word is a misread full stop (``countries*
+    Our`` → ``countries. Our``); ``^``, ``■``, ``¦``, ``\\`` go wherever they stand.
+    Free-standing symbols (``A & B``, ``5 %``, ``$5``) and linked footnote markers (already
+    replaced by sentinels) are left alone. Also ``{Applause.)`` → ``(Applause.)`` (the brace
+    and parenthesis on different lines) and a ``}`` after ``)``."""
+    if not _DEBRIS_RUN.search(text) and "{" not in text and "}" not in text:
+        return text
+    text = re.sub(r"\{(?=[A-Z][^{}()]{0,40}\))", "(", text)
+    text = re.sub(r"(?<=\))\}", "", text)
+    text = _FREE_DEBRIS.sub("", text)
+    text = re.sub(r"(?<=\s)\*+(?=[)\].,;:])", "", text)  # "they *)uld": a speck before punctuation
+    out: list[str] = []
+    pos = 0
+    for m in _DEBRIS_RUN.finditer(text):
+        a, e = m.start(), m.end()
+        before = text[a - 1] if a else " "
+        after = text[e] if e < len(text) else " "
+        run = m.group(0)
+        glued_l, glued_r = bool(_WORDCH.match(before)), bool(_WORDCH.match(after))
+        if not (glued_l or glued_r):
+            continue
+        if run[0] in "$£" and after.isdigit():
+            continue
+        out.append(text[pos:a])
+        pos = e
+        if run == "*" and glued_l and re.match(r" [A-Z][a-z]", text[e : e + 3]):
+            out.append(".")
+            continue
+        left = _WORD_AT_END.search(text[:a]).group(0) if glued_l else ""
+        right = _WORD_AT_START.search(text[e:]).group(0) if glued_r else ""
+        rep = _mend(left, right, vocab)
+        if not rep and not glued_l and not before.isspace() and before not in "(“‘\"[":
+            rep = " "  # "colonies,*JVars" → "colonies, JVars"
+        out.append(rep)
+    out.append(text[pos:])
+    return re.sub(r"  +", " ", "".join(out)).strip()
+
+
+# --- capitals headings ---------------------------------------------------------------------
+
+_DIGIT_AS_LETTER = str.maketrans("0751", "OTSI")
+_CAPS_TOKEN = re.compile(r"^[A-Z]+$")
+
+
+def _segment_caps(letters: str, vocab: Vocabulary) -> list[str] | None:
+    """Split a run of capitals into the fewest known words (``THENINTH`` → ``THE NINTH``);
+    None when no split into known words exists."""
+    n = len(letters)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + 20) + 1):
+            w = letters[i:j]
+            if (len(w) == 1 and w not in "AI") or _sure_word(w, vocab) == 0:
+                continue
+            cand = best[i] + [w]
+            if best[j] is None or len(cand) < len(best[j]):
+                best[j] = cand
+    return best[n]
+
+
+def repair_caps_heading(text: str, vocab: Vocabulary) -> str:
+    """Repairs inside a heading in capitals that only the vocabulary can make:
+    - a digit group among capital words read for letters (``DELIVERED 70 THE`` → ``DELIVERED
+      TO THE``: ``0``→``O``, ``7``→``T``, ``5``→``S``, ``1``→``I``) when that makes a known word;
+    - letter-spaced capitals split at the wrong places (``TO THEN IN TH ALL-RUSSIA`` → ``TO THE
+      NINTH ALL-RUSSIA``): a run of capital tokens holding a piece that is no word is split
+      afresh into the fewest known words."""
+    toks = text.split(" ")
+    letters = [t for t in toks if re.search(r"[A-Za-z]", t)]
+    if len(letters) < 2 or sum(t.isupper() for t in letters) < 0.8 * len(letters):
+        return text
+    for i, t in enumerate(toks):
+        if t.isdigit() and 0 < i < len(toks) - 1 and toks[i - 1].isupper() and toks[i + 1].isupper():
+            w = t.translate(_DIGIT_AS_LETTER)
+            if w.isalpha() and _sure_word(w, vocab) >= 2:
+                toks[i] = w
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if not _CAPS_TOKEN.match(toks[i]):
+            out.append(toks[i])
+            i += 1
+            continue
+        j = i
+        while j < len(toks) and _CAPS_TOKEN.match(toks[j]):
+            j += 1
+        run = toks[i:j]
+        bad = [t for t in run if (len(t) == 1 and t not in "AI") or (len(t) > 1 and _sure_word(t, vocab) == 0)]
+        seg = _segment_caps("".join(run), vocab) if bad and len(run) > 1 else None
+        out.extend(seg if seg else run)
+        i = j
+    return " ".join(out)

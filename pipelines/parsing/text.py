@@ -6,6 +6,7 @@ All functions are pure (strings in, strings out) and know nothing of any one sou
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -164,13 +165,60 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return self.count(word) > 0
 
+    def _sorted(self) -> tuple[list[str], list[str]]:
+        cache = self.__dict__.get("_sorted_cache")
+        if cache is None or cache[0] != len(self.counts):
+            keys = [k for k, c in self.counts.items() if c > 0]
+            cache = (len(self.counts), sorted(keys), sorted(k[::-1] for k in keys))
+            self.__dict__["_sorted_cache"] = cache
+        return cache[1], cache[2]
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Some known word starts with ``prefix`` (case-insensitive)."""
+        keys = self._sorted()[0]
+        p = prefix.lower()
+        i = bisect.bisect_left(keys, p)
+        return i < len(keys) and keys[i].startswith(p)
+
+    def ends_longer_word(self, suffix: str) -> bool:
+        """Some known word is longer than ``suffix`` and ends with it (``ness`` in
+        ``business``): evidence that ``suffix`` can be the second half of a broken word."""
+        rev = self._sorted()[1]
+        r = suffix.lower()[::-1]
+        i = bisect.bisect_left(rev, r)
+        while i < len(rev) and rev[i].startswith(r):
+            if len(rev[i]) > len(r):
+                return True
+            i += 1
+        return False
+
+    def is_word(self, word: str) -> bool:
+        """``word`` stands as a word of its own in the text: known, or known without a plain
+        inflection (``quarters`` → ``quarter``, ``ranking`` → ``rank``/``ranks``). Single letters other
+        than ``a``/``I``/``o`` are no words."""
+        w = word.lower()
+        if len(w) == 1:
+            return w in {"a", "i", "o"}
+        if self.count(w) > 0:
+            return True
+        for suf in ("s", "es", "ed", "ing", "ly"):
+            stem = w[: -len(suf)]
+            if w.endswith(suf) and len(stem) >= 3:
+                # the stem known, or (4+ letters) known with another ending: "rank" in "ranks"
+                if self.count(stem) > 0 or (len(stem) >= 4 and self.has_prefix(stem)):
+                    return True
+        return False
+
 
 def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
     """Re-join ``left`` (end of a line) and ``right`` (start of the next).
 
     ``hyphen``: the line ended with a hyphen. Returns the joined text, keeping the hyphen when
-    the hyphenated form is a real compound (``Anglo-French-`` + ``American``, or a form the
-    vocabulary knows with its hyphen, ``counter-revolution``)."""
+    the hyphenated form is a real compound: ``Anglo-French-`` + ``American``; a form the
+    vocabulary knows with its hyphen (``counter-revolution``); or, for a printed hyphen, two
+    halves that are both words while the solid form is unknown (``one-`` + ``tenth``,
+    ``class-`` + ``consciousness``; but ``govern-`` + ``ment`` and ``some-`` + ``thing``
+    are solid)."""
     lw = _TOKEN.findall(left[-80:])
     rw = _TOKEN.findall(right[:80])
     if not lw or not rw:
@@ -182,6 +230,8 @@ def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
     if b[0].isupper() and hyphen:
         return left + "-" + right  # Anglo-French-/American, Brest-/Litovsk
     if vocab.count(hyph) > vocab.count(solid):
+        return left + "-" + right
+    if hyphen and vocab.count(solid) == 0 and vocab.is_word(a_last) and vocab.is_word(b) and len(a_last) > 1:
         return left + "-" + right
     return left + right
 
@@ -213,7 +263,10 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
       (see ``join_broken``);
     - with ``glue_unspaced`` (layouts where wrapped lines keep a trailing space, so a line
       ending flush on a letter with the next starting flush on a lower-case letter is a
-      word broken by OCR that lost its hyphen: ``es``/``sential``), such pairs are joined;
+      word broken by OCR that lost its hyphen: ``es``/``sential``), such pairs are joined
+      (``_glue_plausible``); where the next line starts with a space after such a flush
+      end, the OCR may have moved the line-end space there (``proletar`` / `` ian``): the
+      pair is joined only on the stricter ``_glue_spaced_plausible``;
     - everything else is joined with one space.
     The result is normalised with ``clean``."""
     vocab = vocab or Vocabulary(Counter())
@@ -240,6 +293,14 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
             and _glue_plausible(left, right, vocab)
         ):
             parts[-1] = join_broken(left, right, vocab, hyphen=False)
+        elif (
+            glue_unspaced
+            and _ENDS_WORD.search(prev_raw)
+            and raw[:1] in (" ", "\t")
+            and _STARTS_WORD.match(right)
+            and _glue_spaced_plausible(left, right, vocab)
+        ):
+            parts[-1] = join_broken(left, right, vocab, hyphen=False)
         else:
             parts[-1] = left
             parts.append(right)
@@ -250,15 +311,48 @@ _HYPHEN_END = re.compile(r"[A-Za-zÀ-ÿ]-$")
 _LETTER_START = re.compile(r"[A-Za-zÀ-ÿ]")
 
 
+# prefixes that stand before a line break without being words of their own
+_PREFIXES = frozenset(
+    "anti co counter de dis em en ex extra im in inter mis non over post pre pro re semi sub super trans un under".split()
+)
+
+
+def _halves(left: str, right: str) -> tuple[str, str]:
+    return _TOKEN.findall(left[-80:])[-1].split("-")[-1], _TOKEN.findall(right[:80])[0].split("-")[0]
+
+
 def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
-    """For an unspaced line end: join unless both halves are common words and the solid
-    form is unknown (then the space was merely lost)."""
-    a = _TOKEN.findall(left[-80:])[-1].split("-")[-1]
-    b = _TOKEN.findall(right[:80])[0].split("-")[0]
+    """For an unspaced line end: join when the solid (or hyphenated) form is known; else not
+    when both halves are common words (the space was merely lost: ``peace``/``treaty``);
+    else join when both halves are fragments, the first is a prefix (``non``/``belligerent``),
+    or the vocabulary shows the pieces inside longer words (a word starting like the solid
+    form, ``in``/``structs`` ~ ``instructions``; a word ending in the second half,
+    ``willing``/``ness`` ~ ``business``). A word followed by a word with no such evidence
+    keeps its space (``whereas``/``with``, ``to``/``surround``)."""
+    a, b = _halves(left, right)
     solid = a + b
     if solid.lower() in vocab or f"{a}-{b}".lower() in vocab:
         return True
-    return not (vocab.count(a) >= 2 and vocab.count(b) >= 2)
+    ca, cb = vocab.count(a), vocab.count(b)
+    if ca >= 2 and cb >= 2:
+        return False
+    if ca == 0 and cb == 0:
+        return True
+    if a.lower() in _PREFIXES:
+        return True
+    return vocab.has_prefix(solid[: len(a) + 2]) or vocab.ends_longer_word(b)
+
+
+def _glue_spaced_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
+    """A line ending flush on a letter and the next starting with a space: normally two
+    words (``peaceful`` / `` coexistence``), but the OCR sometimes moved the line-end space
+    to the next line's start (``agree`` / `` ment``). Join only when the solid form is known
+    and at least one half is no word of its own, or when neither half is a word."""
+    a, b = _halves(left, right)
+    wa, wb = vocab.count(a) > 0, vocab.count(b) > 0
+    if vocab.count(a + b) > 0:
+        return not (wa and wb)
+    return not wa and not wb
 
 
 # --- footnote-marker sentinels -----------------------------------------------------------

@@ -33,6 +33,8 @@ from pipelines.parsing.layout import (
     is_ocr_noise,
     is_running_head,
     page_number,
+    repair_caps_heading,
+    repair_debris,
     repair_ocr,
     repair_spacing,
     repair_split_capitals,
@@ -157,7 +159,7 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
             blocks.append(Block(cur, gap, sep))
             cur = []
 
-    for ln, li in zip(lines, info):
+    for idx, (ln, li) in enumerate(zip(lines, info)):
         if li.kind != "content":
             if cur:
                 flush()
@@ -181,6 +183,14 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
                 split = True
             elif _ED_NOTE.search(ptxt) and _STAR_NOTE.match(prepared[cur[0].number - 1]):
                 split = True  # a footnote ends with its "—Ed." line; the text goes on
+            elif len(cur) == 1 and is_salutation(ptxt) and re.match(r"^\s*[A-Z“\"(]", txt):
+                split = True  # "Comrades," / "Dear Mr. Smith:" on its own line opens the text
+            else:
+                last_in_block = idx + 1 == len(lines) or info[idx + 1].kind != "content"
+                if last_in_block and _SENT_END.search(ptxt) and is_run_in_subheading(txt):
+                    split = True  # "... economically." / "World Needs Our Goods" (then a blank)
+                elif last_in_block and _MARGIN_NUMBER.match(txt) and not _SENT_END.search(ptxt):
+                    split = True  # a marginal note's number printed under a line
             if split:
                 flush()
                 pending_gap, pending_sep = 0, False
@@ -192,6 +202,30 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
     for b in blocks:
         b.prepared = [prepared[ln.number - 1] for ln in b.lines]
     return blocks
+
+
+_SALUTATION = re.compile(r"^\s*(?:Dear\s+[\w.’' ]{1,30}?|[A-Z][\w.’']*(?:\s+[A-Z][\w.’']*){0,3})\s*[,:]\s*$")
+_MARGIN_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)\s*$")
+
+
+def is_salutation(s: str) -> bool:
+    """``Comrades,`` / ``Dear Mr. Smith:`` / ``Dear comrades,`` / ``Gentlemen:``: a short line
+    of capitalised words (or ``Dear ...``) ending with a comma or colon, no digits, not a
+    valediction (``Yours,``) nor a name with initials (``N. Smirnov,``)."""
+    t = clean(s)
+    if re.match(r"^(?:[A-Z]\.\s?)+[A-Z]", t):
+        return False  # "N. Krylenko," opens a signature
+    return bool(_SALUTATION.match(t)) and not re.search(r"\d", t) and not _VALEDICTION.search(t)
+
+
+def is_run_in_subheading(s: str) -> bool:
+    """A short line of capitalised words without final punctuation (``World Needs Our
+    Goods``): a subheading when it closes a block after a sentence end."""
+    t = clean(s)
+    words = t.split()
+    if not 2 <= len(words) <= 8 or len(t) > 60 or re.search(r"[.,;:!?]$|\d", t):
+        return False
+    return all(w[0].isupper() for w in words if len(w) >= 4) and words[0][0].isupper()
 
 
 # --- 3. block kinds ------------------------------------------------------------------------
@@ -681,7 +715,18 @@ def _emit_body(b: _Builder, d: int, blocks: list[Block], pending_notes: list) ->
     sig_dates: list[WDate] = []
     sig_texts: list[str] = []
     prev_text_para: int | None = None
+    skip_to = 0
     for k, blk in enumerate(blocks):
+        if k < skip_to:
+            continue
+        if blk.kind == "text" and prev_text_para is not None:
+            run = margin_run(b, prev_text_para, blocks, k)
+            if run:
+                # marginal notes printed between the lines of a paragraph: a paragraph of
+                # their own; the text around them stays one paragraph
+                _add_para(b, d, "text", [ln for x in blocks[k:run] for ln in x.lines])
+                skip_to = run
+                continue
         if blk.kind == "footnote":
             pending_notes.append((d, len(out.paras), blk, None))
             continue
@@ -714,6 +759,13 @@ def _emit_body(b: _Builder, d: int, blocks: list[Block], pending_notes: list) ->
             prev_text_para = None
             continue
         if prev_text_para is not None and _continues(b, prev_text_para, blk):
+            ln0 = blk.lines[0].number - 1
+            m = _MARGIN_LEAD.match(clean(b.prepared[ln0]))
+            if _MARGIN_LINE.match(clean(b.prepared[ln0])):
+                b.prepared[ln0] = ""  # the marginal number's line: not part of the sentence
+            elif m:
+                # a marginal note number printed into the line: not part of the sentence
+                b.prepared[ln0] = _MARGIN_LEAD.sub("", b.prepared[ln0].lstrip(), count=1)
             lines = b.para_lines[prev_text_para] + blk.lines
             b.para_lines[prev_text_para] = lines
             out.paras[prev_text_para].char_end = blk.end
@@ -732,7 +784,32 @@ def _is_subheading(blk: Block, blocks: list[Block], k: int) -> bool:
     if re.match(r"^\(?\d+[.)]", t) or is_date_line(t):
         return False
     nxt = next((x for x in blocks[k + 1 :] if x.kind == "text"), None)
-    return nxt is not None and not _short_block(nxt)
+    if nxt is None or _short_block(nxt):
+        return False
+    # the line runs on into the next block: no heading ("... plan of our" / "relations with")
+    first = clean(nxt.prepared[0])
+    return not (re.match(r"^[(\[“\"‘]?[a-z]", first) or _OPEN_END.search(t))
+
+
+def _is_margin_fragment(blk: Block) -> bool:
+    if len(blk.lines) != 1 or blk.kind != "text":
+        return False
+    t = clean(blk.prepared[0])
+    return bool(_MARGIN_NUMBER.match(t)) or bool(re.fullmatch(r"[a-z][^\s]{0,14}", t))
+
+
+def margin_run(b: _Builder, prev: int, blocks: list[Block], k: int) -> int | None:
+    """Blocks ``k..j-1`` are marginal notes (``1)`` / ``true!`` / ``2)`` / ``precisely``,
+    each a tiny one-line block, at least one a note number) standing between a paragraph
+    that ends mid-sentence and block ``j`` that continues it. Returns ``j`` or None."""
+    j = k
+    while j < len(blocks) and _is_margin_fragment(blocks[j]):
+        j += 1
+    if j == k or j >= len(blocks):
+        return None
+    if not any(_MARGIN_NUMBER.match(clean(x.prepared[0])) for x in blocks[k:j]):
+        return None
+    return j if _continues(b, prev, blocks[j]) else None
 
 
 def _continues(b: _Builder, prev: int, blk: Block) -> bool:
@@ -744,7 +821,22 @@ def _continues(b: _Builder, prev: int, blk: Block) -> bool:
         return False
     if re.search(r"[.!?:][”\"’)]*$", last):
         return False
-    return first[0].islower() or (last.endswith("-") and first[0].isalpha())
+    if _MARGIN_LINE.match(first):
+        # "in which an" / "(5)" / "equal number of ...": a marginal number on a line of its own
+        return len(blk.lines) > 1 and bool(re.match(r"^[a-z]", clean(blk.prepared[1])))
+    if _MARGIN_LEAD.match(first):
+        return True  # "... the principle of" / "3) non-intervention on the part of ..."
+    if first[0].islower() or re.match(r"^[(\[“\"‘][a-z]", first):
+        return True  # "... in my letter to the workers" / "(dated August 20th) I exposed"
+    if last.endswith("-") and first[0].isalpha():
+        return True
+    # a paragraph cannot end on a function word: "... peace with Serbia and" / "Lithuania ..."
+    return bool(_OPEN_END.search(last)) and first[0].isupper()
+
+
+_MARGIN_LINE = re.compile(r"^\(?\d{1,2}\)+(?:\s+(?:[^\s\w]{1,2}|\d))*\s*$")  # "(5)", "(6) 1 ~"
+_MARGIN_LEAD = re.compile(r"^\(?\d{1,2}\)+\s+(?=[a-z])")
+_OPEN_END = re.compile(r"\b(?:and|or|nor|but|of|the|a|an|to|in|on|at|by|for|from|with|into|that|which|whose|than|as|its|their|our|his|her)[,]?$", re.I)
 
 
 # --- paragraphs' text ------------------------------------------------------------------------
@@ -793,10 +885,18 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
             tags.extend(tag for _s, _e, tag in sorted(b.marks.get(ln.number, [])))
             pieces.append(b.prepare(s) if marks else b.prepared[ln.number - 1])
         body = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=True), b.vocab)
+        body = repair_debris(body, b.vocab)
+        if out.paras[pi].kind == "heading":
+            body = repair_caps_heading(body, b.vocab)
         txt, offsets = take_marks(body)
         p = out.paras[pi]
         p.text = txt
-        p.page = model.page(lines[0].number)
+        printed = printed_page_before(b.lines, b.info, lines[0].number)
+        if printed is not None:
+            p.page, p.page_estimated = printed, False
+        else:
+            p.page = model.page(lines[0].number)
+            p.page_estimated = True if p.page is not None else None
         b.para_anchors.append(offsets)
         b.para_markers.append(tags)
     tag_pos = {}
@@ -806,6 +906,8 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
     for j, (d, _npara, blk, order) in enumerate(pending_notes):
         txt = clean(reflow(blk.prepared, b.vocab, glue_unspaced=True))
         star = _STAR_NOTE.match(txt)
+        if star:
+            txt = txt[: star.end()] + repair_debris(txt[star.end() :], b.vocab)
         marker = star.group(1) if star else "*" * (order or 1)
         txt = _STAR_NOTE.sub("", txt)
         para = anchor = None
@@ -816,6 +918,19 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
     for d, pi in getattr(b, "doc_title_para", {}).items():
         if out.docs[d].title is not None:
             out.docs[d].title = out.paras[pi].text or out.docs[d].title
+
+
+def printed_page_before(lines: list[Line], info: list[LineInfo], number: int) -> int | None:
+    """The printed page of a paragraph whose first raw line (``number``, 1-based) comes right
+    after a surviving page number (only blank or debris lines between): a bare number or one
+    with a signature mark closes the page above (foot of page), so the paragraph opens page
+    ``n + 1``; a running head carrying the number opens page ``n``. None otherwise."""
+    i = number - 2
+    while i >= 0 and info[i].kind in ("blank", "ocr_noise"):
+        i -= 1
+    if i < 0 or info[i].page is None:
+        return None
+    return info[i].page + 1 if info[i].kind == "page_number" else info[i].page
 
 
 def _marker_candidates(b: _Builder, max_n: int) -> list[Candidate]:
@@ -874,6 +989,7 @@ def parse_endnotes(b: _Builder, blocks: list[Block], doc: int) -> list[tuple[int
             pieces[0] = _NOTE_START.sub("", pieces[0], count=1)
         txt = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=True), b.vocab)
         page, txt = backref_page(txt)
+        txt = repair_debris(txt, b.vocab)
         if n == 0:
             # text before the first numbered note: keep it covered as an editorial paragraph
             _add_para(b, doc, "editorial", lines)
