@@ -300,3 +300,103 @@ def test_no_person_split_across_two_rows(gaz, corpus_tables):
             assert seen.setdefault(m["surface"], m["entity_id"]) == m["entity_id"], m
     names = [e["name"] for e in ents if e["type"] == "person"]
     assert len(names) == len(set(names))
+
+
+# ---------------------------------------------------------------- generic names and context (QA round 2)
+
+
+def test_generic_name_not_a_mention_when_qualified(tmp_path):
+    write(tmp_path, "states.yaml", "- name: Ruritania\n  adjectives: [Ruritanian]\n- name: Borduria\n")
+    write(tmp_path, "organisations.yaml",
+          "- name: Ruritanian Provisional Council\n  generic: [Provisional Council]\n"
+          "- name: Central Bureau\n  generic: [Central Bureau]\n  not_qualifiers: [Party]\n")
+    g = load_gazetteer(tmp_path)
+    text = ("The Provisional Council met. The Ruritanian Provisional Council, the Zendan Provisional Council, "
+            "the Provisional Council of Borduria and Borduria's Provisional Council differ; the Party's "
+            "Central Bureau agreed. Provisional Council members left.")
+    got = [(m.surface, m.entity_id) for m in find_mentions(text, g)]
+    assert got == [
+        ("Provisional Council", "organisation:ruritanian-provisional-council"),  # sentence start: "The" is an article
+        ("Ruritanian Provisional Council", "organisation:ruritanian-provisional-council"),  # its full name
+        ("Borduria", "state:borduria"), ("Borduria", "state:borduria"),
+        ("Central Bureau", "organisation:central-bureau"),  # "Party's" is declared not a qualifier
+        ("Provisional Council", "organisation:ruritanian-provisional-council"),  # sentence-initial, no qualifier
+    ]
+
+
+def test_context_words_resolve_a_shared_generic_name(tmp_path):
+    write(tmp_path, "events.yaml",
+          "- name: Ostend Conference (1921)\n  id: ostend-1921\n  generic: [Ostend Conference]\n  context: [grain]\n"
+          "- name: Ostend Conference (1931)\n  id: ostend-1931\n  generic: [Ostend Conference]\n  context: [gold]\n")
+    g = load_gazetteer(tmp_path)
+    assert spans("The Ostend Conference discussed grain.", g) == [("Ostend Conference", "event:ostend-1921")]
+    assert spans("The Ostend Conference discussed gold.", g) == [("Ostend Conference", "event:ostend-1931")]
+    assert spans("The Ostend Conference discussed grain and gold.", g) == []  # undecided: unlinked
+
+
+def test_qualified_provisional_governments_are_not_the_russian_one(gaz):
+    assert spans("Kerensky's ministers left the Provisional Government.", gaz)[-1] == (
+        "Provisional Government", "organisation:provisional-government")
+    assert spans("The Polish Provisional Government moved to Warsaw.", gaz)[0] == (
+        "Polish Provisional Government", "organisation:provisional-government-of-the-republic-of-poland")
+    assert spans("Vienna welcomed the Austrian Provisional Government.", gaz)[-1][1] == (
+        "organisation:provisional-government-of-austria")
+    assert [e for _, e in spans("The so-called Provisional Government of Karelia fled.", gaz)] == ["place:karelia"]
+    assert spans("The Provisional Government of France was recognised.", gaz)[0][1] == (
+        "organisation:provisional-government-of-the-french-republic")
+
+
+def test_central_executive_committees_kept_apart(gaz):
+    assert spans("The Ukrainian Central Executive Committee met.", gaz) == [
+        ("Ukrainian Central Executive Committee", "organisation:all-ukrainian-central-executive-committee")]
+    assert spans("In 1920 the CEC approved the treaty.", gaz) == [
+        ("CEC", "organisation:all-russian-central-executive-committee")]
+    assert spans("In 1933 the CEC approved the treaty.", gaz) == [
+        ("CEC", "organisation:central-executive-committee-of-the-soviet-union")]
+    assert spans("The All-Union Central Executive Committee issued an appeal.", gaz)[0][1] == (
+        "organisation:central-executive-committee-of-the-soviet-union")
+
+
+def test_congress_fleets_councils_and_conferences(gaz):
+    assert spans("The Seventh Congress of Soviets met.", gaz) == [
+        ("Congress of Soviets", "organisation:congress-of-soviets")]
+    assert spans("A Karelian Congress of Soviets met.", gaz) == []
+    assert spans("The Black Sea Fleet sailed.", gaz) == [("Black Sea Fleet", "organisation:black-sea-fleet")]
+    assert spans("The Council of Ten decided.", gaz) == [("Council of Ten", "organisation:council-of-ten")]
+    assert spans("In 1922 the Hague Conference failed.", gaz)[-1] == ("Hague Conference", "event:hague-conference-1922")
+    assert spans("In 1930 the Hague Conference adopted the Young Plan.", gaz)[-1][1] == "event:hague-conference-1929"
+    assert spans("The World Economic Conference in Geneva opened.", gaz)[0][1] == "event:world-economic-conference-1927"
+    assert spans("The World Economic Conference in London opened.", gaz)[0][1] == "event:world-economic-conference"
+
+
+def test_wrong_aliases_split_off(gaz):
+    assert spans("Trade with South America grew.", gaz) == [("South America", "place:south-america")]
+    assert spans("He led the Free French.", gaz) == [("Free French", "organisation:free-france")]
+    assert spans("Czechia was occupied.", gaz) == [("Czechia", "state:czech-lands")]
+    assert spans("The Yugoslav People's Liberation Army advanced.", gaz)[0][1] == "organisation:yugoslav-partisans"
+
+
+def test_span_rules_von_der_delegation_cpsu_b_and_nazi_germany(gaz):
+    assert spans("General von der Goltz stayed in Latvia.", gaz)[0] == ("Goltz", "person:rudiger-von-der-goltz")
+    assert spans("The Soviet Trade Delegation opened.", gaz) == []
+    assert spans("The CC CPSU(B) resolved.", gaz) == [("CC CPSU(B)", "organisation:central-committee")]
+    assert spans("He feared nazi Germany, fascist Germany and Nazi Germany.", gaz) == [
+        ("nazi Germany", "state:germany"), ("fascist Germany", "state:germany"), ("Nazi Germany", "state:germany")]
+
+
+def test_henderson_by_year_and_initials_people(gaz):
+    assert spans("In 1938 Henderson saw Ribbentrop.", gaz)[0] == ("Henderson", "person:nevile-henderson")
+    assert spans("In 1930 Henderson met Dovgalevsky.", gaz)[0] == ("Henderson", "person:arthur-henderson")
+    text = "G. I. Petrovsky, K. K. Yurenev and V. K. Blücher met DeWitt C. Poole and Peyton C. March on March 3."
+    assert [e for _, e in spans(text, gaz)] == [
+        "person:grigory-petrovsky", "person:konstantin-yurenev", "person:vasily-blyukher",
+        "person:dewitt-clinton-poole", "person:peyton-c-march"]
+
+
+def test_n_documents_counts_the_deepest_document_of_each_paragraph(gaz):
+    """A chapter's opening paragraph belongs to the chapter (its deepest document) and counts it."""
+    paragraphs = [para("p00001", "Lenin wrote.", "s:ch1"), para("p00002", "Lenin spoke.", "s:ch1.1"),
+                  para("p00003", "Lenin again.", "s:ch1.1")]
+    documents = [{"doc_id": "s:ch1", "parent_doc_id": None}, {"doc_id": "s:ch1.1", "parent_doc_id": "s:ch1"}]
+    ents, _ = build_entity_tables(paragraphs, documents, gaz)
+    assert ents[0]["entity_id"] == "person:vladimir-lenin" and ents[0]["n_documents"] == 2

@@ -15,7 +15,12 @@ Pure functions (text in, records out); what counts as a mention is ENTITY-RULES.
 - an alias shared by several entities (``Chamberlain``, ``Wilson``) is resolved from context —
   an unambiguous mention of one candidate in the same paragraph, a year of the paragraph inside
   one candidate's ``active`` years, or the nearest earlier mention in the same source — and is
-  left unlinked (no row) when none of these decides.
+  left unlinked (no row) when none of these decides;
+- a ``generic`` name (``Provisional Government``, ``Central Executive Committee``, ``Congress of
+  Soviets``) is not a mention when qualified — by a state adjective, a possessive or another
+  capitalised word before it (``Polish``, ``Ukrainian``, ``Karelian``, ``Poland's``), or by ``of`` +
+  a state or place after it; an entity's ``context`` words in the paragraph pick between
+  candidates sharing such a name (``General Headquarters`` with Ludendorff → the German one).
 """
 
 from __future__ import annotations
@@ -58,6 +63,13 @@ _TRANSLIT = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d"
                            "Æ": "AE", "œ": "oe", "ı": "i", "–": "-", "—": "-"})
 _YEAR_RE = re.compile(r"\b(1[89]\d\d)\b")
 _ARTICLES = {"The", "A", "An"}
+_ORDINALS = {"First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
+             "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth",
+             "Eighteenth", "Nineteenth", "Twentieth", "Extraordinary"}
+_NOT_QUALIFIERS = _ARTICLES | _ORDINALS | {"Party"}  # "Party Central Committee" is still the CC
+_PREV_TOKEN_RE = re.compile(r"([\w'-]+)\s+$")
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;(\[\u201c\"\u2014\u2013]\s*)$")
+_OF_RE = re.compile(r"\s+of\s+(?:the\s+)?(?:[a-z]+\s+)?")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONTEXT_WINDOW = 60  # paragraphs of the same source an earlier mention can resolve an ambiguous one
 
@@ -89,6 +101,7 @@ class Entity:
     type: str
     name: str
     active: tuple[int, int] | None = None
+    context: tuple[str, ...] = ()  # words in the paragraph that point to this entity (shared aliases)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ class AliasForm:
     titled: bool = False  # counts only right after a title
     standalone: bool = False  # not when glued to a preceding capitalised word
     method: str = "gazetteer"
+    generic: bool = False  # a generic name: not a mention when qualified (Polish Provisional Government)
 
 
 class Mention(NamedTuple):
@@ -117,6 +131,7 @@ class _Candidate(NamedTuple):
     surface: str
     entity_ids: tuple[str, ...]
     method: str
+    generic: bool = False
 
 
 @dataclass
@@ -124,6 +139,9 @@ class Gazetteer:
     entities: dict[str, Entity] = field(default_factory=dict)
     forms: dict[str, list[AliasForm]] = field(default_factory=dict)  # automaton key → alias forms
     automaton: ahocorasick.Automaton | None = None
+    adjectives: frozenset[str] = frozenset()  # state adjectives: qualifiers of a generic name
+    context_res: dict[str, re.Pattern] = field(default_factory=dict)  # entity_id → its context words
+    own_words: dict[str, frozenset[str]] = field(default_factory=dict)  # entity_id → words that don't qualify it
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -191,16 +209,20 @@ def load_gazetteer(directory: str | Path | None = None) -> Gazetteer:
     gaz = Gazetteer()
     raw: dict[str, dict] = {}  # normalised form → {entity_ids, case_sensitive, titled, standalone, method}
 
-    def add(form: str, eid: str, *, case_sensitive=True, titled=False, standalone=False, method="gazetteer"):
+    all_adjectives: set[str] = set()
+
+    def add(form: str, eid: str, *, case_sensitive=True, titled=False, standalone=False, method="gazetteer",
+            generic=False):
         form = normalize(form.strip())
         if not form:
             return
         key = (form if case_sensitive else form.lower(), titled)
         slot = raw.setdefault(key, {"form": form, "ids": [], "cs": case_sensitive, "titled": titled,
-                                    "standalone": standalone, "method": method})
+                                    "standalone": standalone, "method": method, "generic": generic})
         if eid not in slot["ids"]:
             slot["ids"].append(eid)
         slot["standalone"] = slot["standalone"] or standalone
+        slot["generic"] = slot["generic"] or generic
 
     for etype, fname in TYPE_FILES.items():
         path = directory / fname
@@ -213,17 +235,25 @@ def load_gazetteer(directory: str | Path | None = None) -> Gazetteer:
             name = str(entry["name"])
             eid = f"{etype}:{entry.get('id') or slugify(name)}"
             active = entry.get("active")
+            context = tuple(_as_list(entry.get("context")))
             if eid not in gaz.entities:
-                gaz.entities[eid] = Entity(eid, etype, name, tuple(active) if active else None)
+                gaz.entities[eid] = Entity(eid, etype, name, tuple(active) if active else None, context)
+            if context:
+                words = "|".join(re.escape(normalize(w)) for w in context)
+                gaz.context_res[eid] = re.compile(rf"\b(?:{words})\b")
+            if entry.get("not_qualifiers"):
+                gaz.own_words[eid] = frozenset(normalize(w) for w in _as_list(entry["not_qualifiers"]))
             cs = bool(entry.get("case_sensitive", True))
             standalone = set(_as_list(entry.get("standalone")))
+            generic = set(_as_list(entry.get("generic")))
             aliases, titled = _entry_aliases(etype, entry)
-            for a in aliases:
-                add(a, eid, case_sensitive=cs, standalone=a in standalone)
+            for a in aliases + [g for g in generic if g not in aliases]:
+                add(a, eid, case_sensitive=cs, standalone=a in standalone, generic=a in generic)
             for a in titled:
                 add(a, eid, case_sensitive=cs, titled=True, method="pattern")
             if etype == "state":
                 adjectives = _as_list(entry.get("adjectives"))
+                all_adjectives.update(normalize(x) for x in adjectives + _as_list(entry.get("qualifiers")))
                 if adjectives:
                     gname = str(entry.get("government") or f"Government of {name}")
                     gid = f"organisation:{slugify(gname)}"
@@ -235,11 +265,13 @@ def load_gazetteer(directory: str | Path | None = None) -> Gazetteer:
 
     auto = ahocorasick.Automaton()
     for slot in raw.values():
-        form = AliasForm(slot["form"], tuple(slot["ids"]), slot["cs"], slot["titled"], slot["standalone"], slot["method"])
+        form = AliasForm(slot["form"], tuple(slot["ids"]), slot["cs"], slot["titled"], slot["standalone"], slot["method"],
+                         slot["generic"])
         for variant in _case_variants(form):
             gaz.forms.setdefault(variant, []).append(form)
     for key in gaz.forms:
         auto.add_word(key, key)
+    gaz.adjectives = frozenset(all_adjectives)
     if len(auto):
         auto.make_automaton()
         gaz.automaton = auto
@@ -268,6 +300,47 @@ def _prev_word_capitalised(norm: str, start: int) -> bool:
     return bool(m) and m.group(1) not in _ARTICLES
 
 
+def _qualifier_before(norm: str, start: int, adjectives: frozenset[str], own: frozenset[str] = frozenset()) -> bool:
+    """True when the word before ``start`` qualifies a generic name: a state adjective
+    (``Ukrainian``, ``Austrian``), a possessive (``Poland's``), or any other capitalised word that
+    does not open a sentence and is not an article or ordinal (``Karelian``, ``All-Ukraine``);
+    also a lowercase word after such a possessive or adjective (``Poland's democratic``). Words in
+    ``own`` (the entity's ``not_qualifiers``: ``Party``, ``Soviet`` for the CC) never qualify."""
+    prefix = norm[max(0, start - 80):start]
+    for depth in (0, 1):
+        m = _PREV_TOKEN_RE.search(prefix)
+        if not m:
+            return False
+        tok, before = m.group(1), prefix[:m.start()]
+        if tok.removesuffix("'s") in own or tok.removesuffix("'s") in _NOT_QUALIFIERS:
+            return False
+        if tok.endswith("'s") and tok[:1].isupper() or tok in adjectives:
+            return True
+        if tok[:1].isupper():
+            return depth == 0 and tok not in _NOT_QUALIFIERS and not _SENTENCE_START_RE.search(before)
+        prefix = before  # a lowercase word: look once more behind it
+    return False
+
+
+def _qualified(c: _Candidate, norm: str, chosen: list[_Candidate], gaz: Gazetteer) -> bool:
+    """A generic name (``Provisional Government``, ``Central Executive Committee``) names another
+    body when qualified: by a word before it (see ``_qualifier_before``) or by ``of`` + a state or
+    place or a state adjective after it (``Provisional Government of France``, ``... of democratic
+    Poland``, ``Central Committee of the Mongolian ... Party``)."""
+    own = frozenset().union(*(gaz.own_words.get(e, frozenset()) for e in c.entity_ids))
+    if _qualifier_before(norm, c.char_start, gaz.adjectives, own):
+        return True
+    m = _OF_RE.match(norm, c.char_end)
+    if m:
+        word = re.match(r"[\w'-]+", norm[m.end():m.end() + 40])
+        if word and word.group(0) in gaz.adjectives and word.group(0) not in own:
+            return True
+        for o in chosen:
+            if o.char_start == m.end():
+                return any(gaz.entities[e].type in ("state", "place") for e in o.entity_ids)
+    return False
+
+
 def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
     """Every alias hit that passes the boundary, case and context rules, longest first."""
     if gaz.automaton is None or not text:
@@ -294,8 +367,10 @@ def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
         if any(start < e and s < end for s, e in taken):
             continue
         taken.append((start, end))
-        chosen.append(_Candidate(start, end, text[start:end], form.entity_ids, form.method))
+        chosen.append(_Candidate(start, end, text[start:end], form.entity_ids, form.method, form.generic))
     chosen.sort(key=lambda c: c.char_start)
+    if any(c.generic for c in chosen):
+        chosen = [c for c in chosen if not (c.generic and _qualified(c, norm, chosen, gaz))]
     return chosen
 
 
@@ -304,14 +379,21 @@ def _years(text: str) -> set[int]:
 
 
 def _resolve(cand: _Candidate, gaz: Gazetteer, same_paragraph: set[str], years: set[int],
-             recent: dict[str, int] | None, here: int) -> str | None:
-    """Pick one entity for an ambiguous candidate, or None (left unlinked)."""
+             recent: dict[str, int] | None, here: int, text: str = "") -> str | None:
+    """Pick one entity for an ambiguous candidate, or None (left unlinked). In order: an
+    unambiguous mention of one candidate in the paragraph; a ``context`` word of exactly one
+    candidate in the paragraph; a year of the paragraph in exactly one candidate's ``active``
+    years; the most recent mention of a candidate in the previous paragraphs of the source."""
     ids = cand.entity_ids
     if len(ids) == 1:
         return ids[0]
     local = [e for e in ids if e in same_paragraph]
     if len(local) == 1:
         return local[0]
+    if text:
+        hinted = [e for e in ids if e in gaz.context_res and gaz.context_res[e].search(text)]
+        if len(hinted) == 1:
+            return hinted[0]
     if years:
         dated = [e for e in ids if (a := gaz.entities[e].active) and any(a[0] <= y <= a[1] for y in years)]
         if len(dated) == 1:
@@ -328,10 +410,12 @@ def _resolve(cand: _Candidate, gaz: Gazetteer, same_paragraph: set[str], years: 
 def _link(text: str, gaz: Gazetteer, recent: dict[str, int] | None = None, here: int = 0) -> list[Mention]:
     cands = _candidates(text, gaz)
     sure = {c.entity_ids[0] for c in cands if len(c.entity_ids) == 1}
-    years = _years(text) if any(len(c.entity_ids) > 1 for c in cands) else set()
+    ambiguous = any(len(c.entity_ids) > 1 for c in cands)
+    years = _years(text) if ambiguous else set()
+    norm = normalize(text) if ambiguous else ""
     out = []
     for c in cands:
-        eid = _resolve(c, gaz, sure, years, recent, here)
+        eid = _resolve(c, gaz, sure, years, recent, here, norm)
         if eid is not None:
             out.append(Mention(c.char_start, c.char_end, c.surface, eid, c.method))
     return out
@@ -353,8 +437,13 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
 
     ``paragraphs`` need paragraph_id, doc_id, source_id, text; they are read per source in
     paragraph_id order (document order), so an ambiguous surname can be resolved from the nearest
-    earlier mention in the same source. ``n_documents`` counts the distinct documents holding a
-    mention (a paragraph's doc_id is the deepest document containing it)."""
+    earlier mention in the same source.
+
+    ``n_documents`` (the contract's "leaf documents mentioning it") counts the distinct ``doc_id``
+    of the mentioning paragraphs, i.e. for each mention the deepest document containing its
+    paragraph. That is a leaf except for paragraphs that sit in a document before its first child
+    (a chapter's opening paragraphs): those count the chapter itself, so an entity named only there
+    still has ``n_documents`` ≥ 1."""
     gaz = gazetteer if gazetteer is not None else load_gazetteer()
     by_source: dict[str, list[dict]] = defaultdict(list)
     for p in paragraphs:
