@@ -26,6 +26,9 @@ RULES = """\
 - `documents.author` uses the contract's example form, initials and surname (`V. I. Lenin`,
   `G. V. Chicherin`, `J. V. Stalin`, `E. H. Carr`); `entities.name` uses the common English full
   name (`Vladimir Lenin`, `Georgy Chicherin`), as ENTITY-RULES.md asks.
+- `entities.n_documents` counts the distinct documents whose own paragraphs mention the entity
+  (each paragraph's `doc_id`, the deepest document containing it): a chapter's opening
+  paragraphs before its first section count for the chapter.
 - Bare surnames shared by two people (Chamberlain, Wilson) are linked only when the paragraph, a
   year within the person's active years, or a nearby earlier mention decides; otherwise no row.
 """
