@@ -389,9 +389,100 @@ def test_corpus_book():
         assert n.marker in text[p.char_start : p.char_end]
     # 304 chronology entries counted in the raw text (a month followed by an em dash)
     assert len(out.events) == 304 and all(e.date_start for e in out.events)
+    # 16 entries print an Old Style date with the New Style in brackets (counted by grep)
+    olds = [e for e in out.events if e.date_old_style is not None]
+    assert len(olds) == 16 and all((e.date_start - e.date_old_style).days == 13 for e in olds)
+    # pages: none after the chronology's first page; known pages only where both anchors agree
+    chron = next(i for i, d in enumerate(out.docs) if d.kind == "chronology")
+    paged = [p for p in out.paras if p.doc == chron and p.page is not None]
+    assert {p.page for p in paged} == {489} and len(paged) < 20
+    assert all(p.page_estimated is not None for p in out.paras if p.page is not None)
     rows = assemble("002", text, out)
     nonws = sum(1 for c in text if not c.isspace())
     other = sum(len(r["text"].replace(" ", "")) for r in rows["discarded_text"] if r["reason"] == "other")
     disc = sum(len(r["text"].replace(" ", "")) for r in rows["discarded_text"])
     assert other == 0 and disc / nonws < 0.05
     assert not any("¹" in p.text or "*" in p.text for p in out.paras if p.kind != "table_row")
+
+
+PAGED = """A SHORT BOOK
+
+CONTENTS
+
+| | |
+|--|----|
+| CHAPTER I. Early Years | 10 |
+| The First Talks | 10 |
+| The Second Talks | 11 |
+| CHAPTER II. Later Years | 12 |
+| CHRONOLOGY | 14 |
+
+CHAPTER I
+
+EARLY YEARS
+
+The First Talks
+
+The talks opened in a cold hall.¹
+
+¹ *Minutes*, Vol. 1, p. 2.
+
+They closed in a warm one.
+
+The Second Talks
+
+Nobody came to the second talks.²
+
+² *Minutes*, Vol. 1, p. 9.
+
+CHAPTER II
+
+LATER YEARS
+
+Years passed.
+
+CHRONOLOGY
+
+1930
+
+- 5 *May*—a treaty is signed.¹
+
+¹ All dates New Style.
+
+- 7 *May*—a second treaty is signed.
+"""
+
+
+def test_page_known_where_both_printed_pages_agree():
+    out = mb.parse(PAGED)
+    got = {p.text: (p.page, p.page_estimated) for p in out.paras if p.kind != "table_row"}
+    assert got["The First Talks"] == (10, False)  # a heading: printed in the contents
+    assert got["The talks opened in a cold hall."] == (10, False)
+    # after the page's notes: page 11, and counted back from "The Second Talks" (11) too
+    assert got["They closed in a warm one."] == (11, False)
+    # before a chapter (a new page at 12) and its page's notes: 11 both ways
+    assert got["Nobody came to the second talks."] == (11, False)
+    assert got["Years passed."] == (12, True)  # nothing printed after it: an estimate
+    # the chronology: its first page only, up to the first page break seen (its notes)
+    assert got["CHRONOLOGY"] == (14, False)
+    assert got["5 May—a treaty is signed."] == (14, True)
+    assert got["7 May—a second treaty is signed."] == (None, None)
+
+
+def test_page_estimated_when_a_break_is_invisible():
+    # without the first page's notes the break after "cold hall" cannot be seen: both
+    # paragraphs of the first section are counted on page 10, which the next section's
+    # printed page (11) contradicts for the second one
+    text = PAGED.replace("hall.¹\n\n¹ *Minutes*, Vol. 1, p. 2.\n", "hall.\n")
+    out = mb.parse(text)
+    got = {p.text: (p.page, p.page_estimated) for p in out.paras if p.kind != "table_row"}
+    assert got["They closed in a warm one."] == (10, True)
+    assert got["The talks opened in a cold hall."] == (10, True)
+
+
+def test_chronology_old_style_dates_kept(book):
+    out, _ = book
+    olds = {e.date_text: e.date_old_style for e in out.events}
+    assert olds["25 October (7 November)"] == dt.date(1920, 10, 25)
+    assert olds["2(15) November"] == dt.date(1920, 11, 2)
+    assert olds["16 March"] is None

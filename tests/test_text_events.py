@@ -74,3 +74,24 @@ def test_bracketed_date_that_is_not_the_julian_gap_stays_apart():
     # eleven days apart: not an Old/New Style pair, two dates
     ds = dates_in("The note of March 1, 1921 (March 12, 1921) was answered.")
     assert [d.date for d in ds] == [dt.date(1921, 3, 1), dt.date(1921, 3, 12)]
+
+
+def test_unspaced_initials_do_not_end_a_sentence():
+    text = ("On May 3, 1939 talks with V.M. Molotov and M.I. Kalinin opened in Moscow. The U.S.A. stayed away. "
+            "Trade with the U.S. The rest.")
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "On May 3, 1939 talks with V.M. Molotov and M.I. Kalinin opened in Moscow.",
+        "The U.S.A. stayed away.", "Trade with the U.S.", "The rest."]
+    # initials before a sentence opener still end the sentence
+    text = "The letter was signed A.B. The next day it arrived."
+    assert len(split_sentences(text)) == 2
+    ev = find_text_events("On May 3, 1939 the envoy called on V.P. Potemkin at the commissariat.")
+    assert ev[0].text.endswith("at the commissariat.")
+
+
+def test_old_style_date_is_kept():
+    ev = find_text_events("On November 2 (15), 1917 the Council published its appeal to the workers.")
+    assert (ev[0].date_start, ev[0].date_old_style) == (dt.date(1917, 11, 15), dt.date(1917, 11, 2))
+    ev = find_text_events("On December 30, 1917 (January 12, 1918) the commissariat issued a note on the loans.")
+    assert ev[0].date_old_style == dt.date(1917, 12, 30)
+    assert find_text_events("On June 3, 1921, the stevedores of Hull refused to load it.")[0].date_old_style is None

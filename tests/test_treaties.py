@@ -219,8 +219,62 @@ def test_kind_only_description_resolved_with_the_sentence_states():
     assert got == {("treaty:soviet-finnish-non-aggression-pact-1932", "denounced", dt.date(1939, 11, 28), "p1")}
 
 
+def _pattern(paras, events=()):
+    out: list = []
+    rows, _ = build_treaty_tables(paras, list(events), mentions_for(paras), mentions_out=out)
+    return rows, [(m["entity_id"], m["surface"], m["paragraph_id"], m["method"]) for m in out]
+
+
 def test_place_word_treaty_noun_resolved_by_the_year():
-    rows, _ = _got([para("p1", "Deliveries under the Moscow protocol for November 1941 fell short.")])
+    text = "Deliveries under the Moscow protocol for November 1941 fell short."
+    rows, got = _pattern([para("p1", text)])
     assert [r["treaty_id"] for r in rows] == ["treaty:first-moscow-protocol-1941"]
-    rows, _ = _got([para("p1", "Deliveries under the Moscow protocol fell short.")])
-    assert rows == []
+    assert got == [("treaty:first-moscow-protocol-1941", "Moscow protocol", "p1", "pattern")]
+    assert rows[0]["n_mentions"] == 1
+    rows, got = _pattern([para("p1", "Deliveries under the Moscow protocol fell short.")])
+    assert rows == [] and got == []
+
+
+def test_a_row_needs_a_mention_or_an_event():
+    # a name several treaties share, resolved from its year: a pattern mention (the name only)
+    named = para("p1", "Just as useful was the Soviet-American trade agreement of 1937, based on fair terms.")
+    rows, got = _pattern([named])
+    assert got == [("treaty:soviet-american-trade-agreement-1937", "Soviet-American trade agreement", "p1", "pattern")]
+    assert [r["treaty_id"] for r in rows] == ["treaty:soviet-american-trade-agreement-1937"]
+    # without a caller that writes pattern mentions, no row rests on them
+    assert build_treaty_tables([named], [], mentions_for([named]))[0] == []
+    # a description with no name and no event: no mention, no row
+    rows, got = _pattern([para("p2", "Peking broke off the talks on the annulment of tsarist Russia's "
+                                     "unequal treaty with China of 1896 and left.")])
+    assert rows == [] and got == []
+    # "Franco-Polish agreements" is not the many-party Kellogg-Briand Pact
+    rows, got = _pattern([para("p3", "He had in mind the Franco-Polish agreements of 1928 above all.")])
+    assert rows == [] and got == []
+
+
+def test_chronology_names_take_the_dated_link():
+    e = chron("c1", dt.date(1922, 11, 5), "Soviet-German agreement is signed on extension of Treaty of Rapallo to the republics.")
+    _, got = _pattern([para("c1", e["text"], "chronology_entry")], [e])
+    assert ("treaty:rapallo-supplementary-agreement-1922", "Soviet-German agreement", "c1", "pattern") in got
+
+
+def test_unknown_parties_are_null_and_the_ussr_founders_are_entity_states():
+    rows, _ = _got([para("p1", "The Geneva Protocol banned gas. The Treaty on the Formation of the USSR united the republics.")])
+    by_id = {r["treaty_id"]: r for r in rows}
+    assert by_id["treaty:geneva-protocol-1925"]["parties"] is None
+    assert by_id["treaty:treaty-on-the-creation-of-the-ussr"]["parties"] == [
+        "Soviet Union", "Ukraine", "Belarus", "Armenia", "Azerbaijan", "Georgia"]
+
+
+def test_old_style_pair_for_parties_on_the_gregorian_calendar():
+    from pipelines.extraction.treaties import calendar_date
+    ns, os_ = dt.date(1918, 1, 5), dt.date(1917, 12, 23)
+    assert calendar_date(ns, os_, {"Great Britain", "France"}) == os_  # the printed date was New Style
+    assert calendar_date(ns, os_, {"Soviet Union", "Germany"}) == ns  # Russia still on the Julian calendar
+    assert calendar_date(dt.date(1918, 3, 3), None, {"Great Britain"}) == dt.date(1918, 3, 3)
+    e = chron("c1", ns, "secret Anglo-French convention is concluded on dividing the region into zones.",
+              date_text="23 December 1917 (5 January 1918)")
+    e["date_old_style"] = os_
+    rows, got = _got([para("c1", e["text"], "chronology_entry")], [e])
+    assert ("treaty:anglo-french-convention-1917", "signed", os_, "c1") in got
+    assert rows[0]["date_signed"] == os_

@@ -4,6 +4,8 @@ per table."""
 
 
 import dagster as dg
+import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import storage
@@ -37,6 +39,37 @@ def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
 EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
 
 
+def merge_pattern_mentions(mentions: pa.Table, pattern: list[dict]) -> pa.Table:
+    """Add the treaty linker's pattern mentions; a gazetteer mention inside one of them (the
+    place `Moscow` in `Moscow protocol`) gives way: longest match wins."""
+    if not pattern:
+        return mentions
+    df = pl.from_arrow(mentions)
+    pat = pl.DataFrame(pattern, schema=df.schema)
+    spans = pat.select("paragraph_id", pl.col("char_start").alias("ps"), pl.col("char_end").alias("pe"))
+    inside = (
+        df.with_row_index("_i")
+        .join(spans, on="paragraph_id")
+        .filter((pl.col("char_start") >= pl.col("ps")) & (pl.col("char_end") <= pl.col("pe")))
+        .get_column("_i")
+    )
+    kept = df.with_row_index("_i").filter(~pl.col("_i").is_in(inside.implode())).drop("_i")
+    merged = pl.concat([kept, pat]).unique(["entity_id", "paragraph_id", "char_start"], keep="first")
+    return merged.sort("entity_id", "paragraph_id", "char_start").to_arrow()
+
+
+def recount(entities: list[dict], mentions: pa.Table) -> list[dict]:
+    """n_mentions and n_documents true to the final entity_mentions (after merging)."""
+    counts = (
+        pl.from_arrow(mentions)
+        .group_by("entity_id")
+        .agg(pl.len().alias("n"), pl.col("doc_id").n_unique().alias("d"))
+    )
+    by_id = {r["entity_id"]: (r["n"], r["d"]) for r in counts.to_dicts()}
+    return [{**e, "n_mentions": by_id.get(e["entity_id"], (0, 0))[0],
+             "n_documents": by_id.get(e["entity_id"], (0, 0))[1]} for e in entities]
+
+
 @dg.multi_asset(
     specs=[spec(t, EXTRACTION_DEPS) for t in ("entities", "entity_mentions", "treaties", "treaty_events")],
     code_version=extraction_version(),
@@ -59,11 +92,14 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     treaty_mentions = mention_table.filter(pc.starts_with(mention_table["entity_id"], "treaty:")).to_pylist()
     paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
     events = _rows(s, "events")
-    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions)
+    pattern: list[dict] = []  # treaty names the gazetteer cannot list, found by the linking rules
+    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions, mentions_out=pattern)
     del paragraphs, events
+    mention_table = merge_pattern_mentions(mention_table, pattern)
     named = {e["entity_id"] for e in entities}
     # treaties only described or dated in the text (never named) are entities too
-    entities += [e for e in treaty_entities(treaties, treaty_mentions) if e["entity_id"] not in named]
+    entities += [e for e in treaty_entities(treaties, treaty_mentions + pattern) if e["entity_id"] not in named]
+    entities = recount(entities, mention_table)
     storage.write_arrow(s.parquet_dir, s.staging_dir, "entity_mentions", mention_table)
     tables = {"entities": entities, "treaties": treaties, "treaty_events": treaty_events}
     for table, rows in tables.items():

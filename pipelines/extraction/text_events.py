@@ -30,6 +30,7 @@ class TextEvent:
     text: str  # the sentence, clean
     char_start: int  # span of the sentence in the paragraph text
     char_end: int
+    date_old_style: dt.date | None = None  # the Julian date where the text gives Old and New Style
 
 
 # Words ending with a full stop that do not end a sentence.
@@ -40,12 +41,32 @@ _ABBREV = {
     "viz", "etc", "e.g", "i.e", "sr", "jr", "co", "inc", "ltd",
 }
 _SENT_END = re.compile(r"[.!?]['\"”’)]*\s+(?=['\"“‘(]?[A-Z0-9])")
+# Unspaced initials (``V.M. Molotov``, ``M.I. Kalinin``): two or three capitals with dots, not a
+# state abbreviation, followed by a capitalised word that is not a common sentence opener.
+_INITIALS = re.compile(r"(?:[A-Z]\.){1,2}[A-Z]")
+_NOT_INITIALS = {"U.S", "U.K", "U.S.A", "S.S.R", "R.S.F", "U.N"}
+_OPENERS = {
+    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "A", "An", "He", "She", "They",
+    "We", "I", "You", "But", "And", "Or", "However", "After", "Before", "When", "As", "By", "For", "From",
+    "Then", "There", "Thus", "His", "Her", "Their", "Our", "Such", "Since", "Soon", "With", "Of", "To", "Not",
+    "No", "So", "Yet", "While", "What", "Which", "Who", "If", "Meanwhile", "Later", "Moreover", "All",
+    "Both", "One", "Two", "Three", "Here", "Now", "Even", "Only", "Each", "Under", "During", "Although",
+}
+
+
+def _initials_before_name(text: str, stop: int, word: str) -> bool:
+    """``V.M.`` before ``Molotov``: unspaced initials of a person, not a sentence end."""
+    if not _INITIALS.fullmatch(word) or word in _NOT_INITIALS:
+        return False
+    nxt = re.match(r"\s+([A-Z][a-z'’-]+)", text[stop:])
+    return bool(nxt) and nxt.group(1) not in _OPENERS
 
 
 @lru_cache(maxsize=4096)
 def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    """Sentence spans (start, end) in ``text``. A full stop after an initial (``V. I. Lenin``)
-    or a listed abbreviation (``Vol.``, ``Mr.``, ``pp.``) does not end a sentence."""
+    """Sentence spans (start, end) in ``text``. A full stop after an initial (``V. I. Lenin``,
+    unspaced ``V.M. Molotov``) or a listed abbreviation (``Vol.``, ``Mr.``, ``pp.``) does not end
+    a sentence."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END.finditer(text):
@@ -53,7 +74,7 @@ def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
         word = re.search(r"([\w.]+)\.$", text[start:stop])
         if text[m.start()] == "." and word:
             w = word.group(1).lower()
-            if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+            if w in _ABBREV or (len(w) == 1 and w.isalpha()) or _initials_before_name(text, stop, word.group(1)):
                 continue
         end = m.end() - len(m.group(0)) + len(m.group(0).rstrip())
         spans.append((start, end))
@@ -124,13 +145,13 @@ def find_text_events(paragraph_text: str) -> list[TextEvent]:
         event = _event_of(sentence, dates)
         if event is None:
             continue
-        (d0, d1, precision, date_text) = event
+        (d0, d1, precision, date_text, old) = event
         lead = len(paragraph_text[s_start:s_end]) - len(paragraph_text[s_start:s_end].lstrip())
-        out.append(TextEvent(d0, d1, precision, date_text, sentence, s_start + lead, s_start + lead + len(sentence)))
+        out.append(TextEvent(d0, d1, precision, date_text, sentence, s_start + lead, s_start + lead + len(sentence), old))
     return out
 
 
-def _event_of(sentence: str, dates: list[ParsedDate]) -> tuple[dt.date, dt.date | None, str, str] | None:
+def _event_of(sentence: str, dates: list[ParsedDate]) -> tuple[dt.date, dt.date | None, str, str, dt.date | None] | None:
     # a range: from <date> to <date>
     for a, b in zip(dates, dates[1:], strict=False):
         if (a.precision == b.precision == "day" and _governed_by(sentence, a, _FROM)
@@ -138,15 +159,15 @@ def _event_of(sentence: str, dates: list[ParsedDate]) -> tuple[dt.date, dt.date 
             others = [d for d in dates if d is not a and d is not b and _governed_by(sentence, d, _ON)]
             if others:
                 return None
-            return a.date, b.date, "day", sentence[a.start:b.end]
+            return a.date, b.date, "day", sentence[a.start:b.end], a.old_style
     on_dates = [d for d in dates if d.precision == "day" and _governed_by(sentence, d, _ON)]
     if len({d.date for d in on_dates}) == 1:
         d = on_dates[0]
-        return d.date, None, "day", d.text
+        return d.date, None, "day", d.text, d.old_style
     if on_dates:
         return None  # two events in one sentence: ambiguous
     if (dates and dates[0].precision == "month" and dates[0].start <= 4 and _IN_MONTH_START.match(sentence[: dates[0].start])
             and len(dates) == 1):  # "In September 1942 and in April 1944 ...": two times
         d = dates[0]
-        return d.date, None, "month", d.text
+        return d.date, None, "month", d.text, d.old_style
     return None

@@ -154,7 +154,6 @@ STATE_NAMES = {
     "Russian Empire": ["Russian Empire", "tsarist Russia", "Tsarist Russia"],
     "Ukraine": ["Ukrainian SSR", "Ukrainian Soviet Socialist Republic", "Soviet Ukraine"],
     "Belarus": ["Byelorussian SSR", "Byelorussian Soviet Socialist Republic", "Belorussian SSR"],
-    "Transcaucasian SFSR": ["Transcaucasian Federative Soviet Republic", "Transcaucasian Soviet Federative Socialist Republic"],
     "Germany": ["Germany"], "Austria-Hungary": ["Austria-Hungary"], "Bulgaria": ["Bulgaria"],
     "Turkey": ["Turkey"], "Great Britain": ["Great Britain", "Britain", "England", "United Kingdom"],
     "France": ["France", "French Republic"], "Italy": ["Italy"], "Japan": ["Japan"], "China": ["China"],
@@ -168,7 +167,7 @@ STATE_NAMES = {
     "Greece": ["Greece"], "Sweden": ["Sweden"], "Denmark": ["Denmark"], "Austria": ["Austria"],
     "Belgium": ["Belgium"], "Spain": ["Spain"], "Netherlands": ["Holland", "Netherlands"],
     "Canada": ["Canada"], "Mexico": ["Mexico"], "Saudi Arabia": ["Saudi Arabia", "Hejaz"],
-    "Far Eastern Republic": ["Far Eastern Republic"], "Thailand": ["Thailand", "Siam"], "Iraq": ["Iraq"],
+    "Far Eastern Republic": ["Far Eastern Republic"], "Iraq": ["Iraq"],
 }
 # First elements of compounds (Soviet-German, Anglo-Soviet, Franco-Soviet) and adjectives.
 STATE_ADJ = {
@@ -183,8 +182,12 @@ STATE_ADJ = {
     "Bulgarian": "Bulgaria", "Hungarian": "Hungary", "Ukrainian": "Ukraine", "Austrian": "Austria",
     "Swedish": "Sweden", "Danish": "Denmark", "Belgian": "Belgium", "Mexican": "Mexico",
 }
-# Names standing for several states at once.
+# Names standing for several states at once. The Transcaucasian SFSR is no state of the entity
+# gazetteer (states.yaml): it stands for its three member republics.
 STATE_GROUPS = {
+    "Transcaucasian SFSR": ("Armenia", "Azerbaijan", "Georgia"),
+    "Transcaucasian Federative Soviet Republic": ("Armenia", "Azerbaijan", "Georgia"),
+    "Transcaucasian Soviet Federative Socialist Republic": ("Armenia", "Azerbaijan", "Georgia"),
     "Transcaucasian Soviet Republics": ("Armenia", "Azerbaijan", "Georgia"),
     "Transcaucasian Republics": ("Armenia", "Azerbaijan", "Georgia"),
     "Baltic States": ("Estonia", "Latvia", "Lithuania"),
@@ -326,6 +329,9 @@ def resolve_description(text: str, gazetteer: tuple[Treaty, ...], *, on_date: dt
     words = set(re.findall(r"\b[A-Z][a-z]{3,}\b", text)) - set(STATE_ADJ) - _GENERIC_WORDS - set(_NAME_TO_STATE)
     if parties:
         cands = [t for t in gazetteer if not t.proposed and set(parties) <= set(t.parties)]
+        if compound_parties(text):
+            # "Franco-Polish agreements": a compound names the parties, not two of many
+            cands = [t for t in cands if len(t.parties) <= len(parties) + 1]
         if len(parties) == 1 and parties[0] not in ("Soviet Union", "Russian Empire"):
             # "treaty with Turkey" stated by the Soviet side: a Soviet treaty if there is one
             cands = [t for t in cands if "Soviet Union" in t.parties] or cands
@@ -545,6 +551,30 @@ def _main_verb(text: str) -> tuple[str, re.Match] | None:
     return found[0][1], found[0][2]
 
 
+# Until when a state dated by the Julian calendar (last Julian day + 1, Gregorian): an Old Style /
+# New Style pair printed for a treaty none of whose parties used the Julian calendar then
+# converts a date that was New Style already (a treaty signed in Paris by Britain and France).
+JULIAN_UNTIL = {
+    "Soviet Union": dt.date(1918, 2, 14), "Russian Empire": dt.date(1918, 2, 14), "Russia": dt.date(1918, 2, 14),
+    "Ukraine": dt.date(1918, 3, 1), "Belarus": dt.date(1918, 2, 14), "Estonia": dt.date(1918, 2, 14),
+    "Latvia": dt.date(1918, 2, 14), "Lithuania": dt.date(1915, 1, 1), "Finland": dt.date(1867, 1, 1),
+    "Georgia": dt.date(1918, 5, 1), "Armenia": dt.date(1918, 5, 1), "Azerbaijan": dt.date(1918, 5, 1),
+    "Bulgaria": dt.date(1916, 4, 14), "Romania": dt.date(1919, 4, 14), "Yugoslavia": dt.date(1919, 1, 28),
+    "Greece": dt.date(1923, 3, 1), "Turkey": dt.date(1917, 3, 1), "Montenegro": dt.date(1919, 1, 28),
+}
+
+
+def calendar_date(date: dt.date | None, old_style: dt.date | None, parties) -> dt.date | None:
+    """The signing date of a treaty the text dates ``old_style (date)``: ``date`` (New Style)
+    when a party still used the Julian calendar, else the first, printed date, which was
+    New Style already (``23 December 1917 (5 January 1918)`` for an Anglo-French convention
+    → 1917-12-23). Without parties the text's reading stands."""
+    if date is None or old_style is None or not parties:
+        return date
+    julian = any(date < JULIAN_UNTIL.get(p, dt.date.min) for p in parties)
+    return date if julian else old_style
+
+
 def chronology_evidence(event_row: dict, gazetteer: tuple[Treaty, ...]) -> tuple[list[Evidence], list[_New]]:
     """The treaty events one chronology entry states, sentence by sentence, and the new treaties
     of entries recording the signing of one the gazetteer lacks."""
@@ -632,7 +662,7 @@ def _chronology_sentence(text: str, row: dict, gazetteer: tuple[Treaty, ...]) ->
         tid = new.id if new else None
     if tid:
         t = next((g for g in gazetteer if g.id == tid), None)
-        ev_date = date
+        ev_date = calendar_date(date, row.get("date_old_style"), set(parties) | set(t.parties if t else ()))
         if date_end and t and t.date_signed and date <= t.date_signed <= date_end and event == "signed":
             ev_date = t.date_signed  # a range entry ("29-30 September ... is signed") that agrees
         out.append(Evidence(tid, event, ev_date, date_text, pid, sid, 0, parties if event == "signed" else (), place, date_end))
@@ -772,6 +802,8 @@ def text_evidence(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: li
                 if len({d.date for d in verb_dates}) != 1:
                     continue
                 date, date_text = verb_dates[0].date, verb_dates[0].text
+                t = _by_id(gazetteer).get(ref.treaty_id)
+                date = calendar_date(date, verb_dates[0].old_style, set(parties_in(sent)) | set(t.parties if t else ()))
             if event == "signed" and ref.how != "alias":
                 phrase = sent[ref.start: ref.end]
                 if resolve_description(phrase, gazetteer, on_date=date, years=years) != ref.treaty_id and \
@@ -904,21 +936,91 @@ def _dated_nouns(sent: str, gazetteer: tuple[Treaty, ...]) -> list[Reference]:
     return out
 
 
-def described_treaties(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]]) -> set[str]:
-    """Treaties a running-text paragraph refers to by description only (``the Soviet-American
-    trade agreement of 1937``): they are found in the corpus even when no event is stated."""
+_NAME_SHAPED = re.compile(
+    rf"(?:(?<![\w-])(?:[A-Z][a-z]+|US)(?:-(?:[A-Z][a-z]+|US))+(?:\s+[a-z-]+){{0,3}}?|[A-Z][a-z]{{3,}})\s+{_TREATY_NOUN}"
+    rf"(?:\s+{_TREATY_NOUN})?\b")
+
+
+def name_references(paragraph: dict, gazetteer: tuple[Treaty, ...], alias_hits: list[tuple[int, int, str]],
+                    year: int | None = None) -> list[tuple[int, int, str]]:
+    """Treaty names the gazetteer cannot list because several treaties share them (ENTITY-RULES:
+    ``Anglo-Soviet agreement``, ``Moscow protocol`` are names), resolved from their context by
+    ``references_in`` to exactly one treaty: (start, end, treaty_id) of the name alone — a
+    state compound with up to three lowercase words and a treaty noun (``Soviet-American trade
+    agreement`` of ``... agreement of 1937``), or a place word and a lowercase treaty noun.
+    Descriptions without such a name (``the treaty with China of 1896``, ``the treaty of
+    August 23``) are not mentions. ``year``: the year of a chronology entry, for its sentences
+    that state none."""
     text = paragraph.get("text") or ""
-    found: set[str] = set()
+    out: list[tuple[int, int, str]] = []
     if not _TREATY_NOUN_RX.search(text):
-        return found
+        return out
     for s0, s1 in split_sentences(text):
         sent = text[s0:s1]
         if not _TREATY_NOUN_RX.search(sent):
             continue
         hits = [(a - s0, b - s0, t) for a, b, t in alias_hits if s0 <= a and b <= s1]
-        years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent))
-        found |= {r.treaty_id for r in references_in(sent, gazetteer, hits, years=years) if r.how == "description"}
-    return found
+        years = tuple(int(y) for y in re.findall(r"\b(1[89]\d\d)\b", sent)) or ((year,) if year else ())
+        for r in references_in(sent, gazetteer, hits, years=years):
+            if r.how != "description":
+                continue
+            m = _NAME_SHAPED.search(sent, r.start, r.end)
+            if m and (m.start() == r.start or not sent[r.start:m.start()].strip(" '’s") or
+                      re.fullmatch(r"(?:the|a|an|\d{4})\s+", sent[r.start:m.start()])):
+                out.append((s0 + m.start(), s0 + m.end(), r.treaty_id))
+    return out
+
+
+def entry_names(entry: dict, text: str, gazetteer: tuple[Treaty, ...]) -> list[tuple[int, int, str]]:
+    """Treaty names (state compound + treaty noun) in a chronology entry, linked to the treaty
+    the entry's event was linked to (``chronology_evidence``: dated, so ``Soviet-German
+    agreement is signed on extension of ...`` of 5 November 1922 is the supplementary
+    agreement, not the Treaty of Rapallo): the one treaty of that sentence whose parties
+    include the compound's."""
+    out: list[tuple[int, int, str]] = []
+    by_id = _by_id(gazetteer)
+    hits = match_aliases(text, gazetteer)
+    for s0, s1 in split_sentences(text):
+        sent = text[s0:s1]
+        found, nts = _chronology_sentence(sent, entry, gazetteer)
+        linked = {ev.treaty_id for ev in found if ev.event != "prolonged"} or {ev.treaty_id for ev in found}
+        for m in _NAME_SHAPED.finditer(sent):
+            comp = compound_parties(m.group(0))
+            if not comp or any(a < s0 + m.end() and s0 + m.start() < b for a, b, _ in hits):
+                continue
+            fits = [tid for tid in linked if set(comp[0][2]) <= set(by_id[tid].parties if tid in by_id else
+                                                                   next((n.parties for n in nts if n.id == tid), ()))]
+            if len(fits) == 1:
+                out.append((s0 + m.start(), s0 + m.end(), fits[0]))
+    return out
+
+
+def pattern_mentions(paragraphs: list[dict], events: list[dict], mentions: list[dict],
+                     gazetteer: tuple[Treaty, ...] | None = None) -> list[dict]:
+    """``entity_mentions`` rows (method ``pattern``) for the treaty names ``name_references``
+    resolves, in every paragraph; none where a given mention already covers the place."""
+    gaz = gazetteer or load_gazetteer()
+    given: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for m in mentions:
+        if m.get("char_start") is not None:
+            given[m["paragraph_id"]].append((m["char_start"], m["char_end"]))
+    entries = {e["paragraph_id"]: e for e in events if e.get("kind") == "chronology" and e.get("date_start") is not None}
+    out = []
+    for p in paragraphs:
+        text = p.get("text") or ""
+        if not _TREATY_NOUN_RX.search(text):
+            continue
+        if p["paragraph_id"] in entries:
+            found = entry_names(entries[p["paragraph_id"]], text, gaz)
+        else:
+            found = name_references(p, gaz, match_aliases(text, gaz))
+        for s, e, tid in found:
+            if any(a < e and s < b for a, b in given.get(p["paragraph_id"], ())):
+                continue
+            out.append({"entity_id": tid, "paragraph_id": p["paragraph_id"], "doc_id": p.get("doc_id"),
+                        "source_id": p.get("source_id"), "char_start": s, "char_end": e, "surface": text[s:e],
+                        "method": "pattern"})
+    return out
 
 
 def _identifies(sent: str, d: ParsedDate, refs: list[Reference]) -> bool:
@@ -937,15 +1039,27 @@ def _identifies(sent: str, d: ParsedDate, refs: list[Reference]) -> bool:
 
 def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: list[dict],
                         gazetteer: tuple[Treaty, ...] | None = None,
-                        provenance: dict | None = None) -> tuple[list[dict], list[dict]]:
+                        provenance: dict | None = None,
+                        mentions_out: list | None = None) -> tuple[list[dict], list[dict]]:
     """(treaties rows, treaty_events rows), contract columns, sorted by treaty_id. When a dict
     is given as ``provenance`` it receives, per treaty_id, where date_signed, parties and
-    place_signed came from (``text`` evidence or the ``gazetteer``; None when empty)."""
+    place_signed came from (``text`` evidence or the ``gazetteer``; None when empty).
+
+    ``mentions`` are the gazetteer's treaty mentions; the names only resolvable from context
+    (``pattern_mentions``: ``the Soviet-American trade agreement of 1937``) are found here,
+    counted in ``n_mentions`` and appended to ``mentions_out`` (a list) for ``entity_mentions`` —
+    only when ``mentions_out`` is given: a caller that does not write them gets no row (and no
+    count) built on them. A row exists for every treaty with a mention or a treaty event."""
     gaz = gazetteer or load_gazetteer()
     known = {t.id: t for t in gaz}
     by_para: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     n_mentions: Counter = Counter()
     treaty_mentions = [m for m in mentions if str(m.get("entity_id", "")).startswith("treaty:")]
+    if mentions_out is not None:  # only when the caller writes them to entity_mentions
+        extra = pattern_mentions(paragraphs, events, treaty_mentions, gaz)
+        mentions_out.extend(extra)
+        for m in extra:
+            n_mentions[m["entity_id"]] += 1
     for m in treaty_mentions:
         n_mentions[m["entity_id"]] += 1
         if m["entity_id"] in known and m.get("char_start") is not None:
@@ -964,7 +1078,6 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
     evidence: list[Evidence] = []
     new: dict[str, _New] = {}
     chron_paras = set()
-    described: set[str] = set()
     for ev in sorted((e for e in events if e.get("kind") == "chronology"), key=lambda e: (e.get("source_id") or "", e.get("paragraph_id") or "")):
         chron_paras.add(ev["paragraph_id"])
         found, nts = chronology_evidence(ev, gaz)
@@ -979,7 +1092,6 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
         if p["paragraph_id"] in chron_paras or p.get("kind") in ("heading", "chronology_entry"):
             continue
         evidence += text_evidence(p, gaz, hits)
-        described |= described_treaties(p, gaz, hits)
 
     # treaty_events rows (deduplicated: one per treaty, event, date and paragraph)
     seen = set()
@@ -993,8 +1105,9 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
                         "paragraph_id": e.paragraph_id, "source_id": e.source_id})
     ev_rows.sort(key=lambda r: (r["treaty_id"], r["date"] or dt.date.min, r["event"], r["paragraph_id"]))
 
-    # treaties rows: every treaty named, described or with evidence
-    ids = set(n_mentions) | {e.treaty_id for e in evidence} | described
+    # treaties rows: every treaty named (a gazetteer or pattern mention) or with an event; a
+    # treaty only described (never named, no event) has no evidence to show and no row
+    ids = set(n_mentions) | {e.treaty_id for e in evidence}
     rows = []
     for tid in sorted(ids):
         t = known.get(tid)
@@ -1004,6 +1117,7 @@ def build_treaty_tables(paragraphs: list[dict], events: list[dict], mentions: li
         signed = sorted((e for e in evidence if e.treaty_id == tid and e.event == "signed"),
                         key=lambda e: (e.rank, e.date or dt.date.max))
         date_signed, parties, place = (t.date_signed, list(t.parties), t.place_signed) if t else (None, list(nt.parties), None)
+        parties = parties or None  # unknown: null, never []
         src = {"date_signed": "gazetteer", "parties": "gazetteer" if t else "text", "place_signed": "gazetteer"}
         if signed:
             src["date_signed"] = "text"

@@ -84,14 +84,16 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
     direct_words = [0] * len(docs)
     pages: list[list[int]] = [[] for _ in docs]
     para_words = [n_words(p.text) for p in paras]
+    last_page: list[int | None] = [None] * len(docs)  # page of the last paragraph in each subtree
     for p, w in zip(paras, para_words):
         direct_paras[p.doc] += 1
         direct_words[p.doc] += w
-        if p.page is not None:
-            d = p.doc
-            while d is not None:  # a page belongs to every ancestor too
+        d = p.doc
+        while d is not None:  # a paragraph belongs to every ancestor too
+            if p.page is not None:
                 pages[d].append(p.page)
-                d = docs[d].parent
+            last_page[d] = p.page
+            d = docs[d].parent
 
     doc_ids = make_ids(source_id, "d", [d.char_start for d in docs], depth)
     para_ids = make_ids(source_id, "p", [p.char_start for p in paras])
@@ -123,7 +125,9 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
                 "char_start": d.char_start,
                 "char_end": d.char_end,
                 "page_start": d.page_start if d.page_start is not None else min(pages[i], default=None),
-                "page_end": d.page_end if d.page_end is not None else max(pages[i], default=None),
+                # a derived end page only when the document's last paragraph has a page
+                "page_end": d.page_end if d.page_end is not None else (
+                    max(pages[i], default=None) if last_page[i] is not None else None),
                 "n_paragraphs": direct_paras[i],
                 "n_words": direct_words[i],
             }

@@ -53,6 +53,7 @@ def enrich(parsed: ParsedSource, text: str) -> None:
                     date_end=ev.date_end,
                     date_precision=ev.date_precision,
                     date_text=ev.date_text,
+                    date_old_style=ev.date_old_style,
                 )
             )
     # events in document order: chronology entries and text events of one paragraph together

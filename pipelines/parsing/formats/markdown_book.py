@@ -764,10 +764,11 @@ def parse_with_report(text: str) -> tuple[ParsedSource, dict]:
     flush()
 
     # --- chronology ------------------------------------------------------------------------
+    chron_breaks: dict[int, list[int]] = {}
     for d, bis in chron_blocks.items():
-        _parse_chronology(bld, d, bis, scope=top_of(d), page=page_of(d))
+        chron_breaks[d] = _parse_chronology(bld, d, bis, scope=top_of(d), page=page_of(d))
 
-    _assign_pages(out, breaks, bld.stats)
+    _assign_pages(out, breaks, bld.stats, root, chron_breaks)
 
     # --- notes: link to markers by (scope, number) ---------------------------------------
     _link_notes(bld, text)
@@ -777,11 +778,19 @@ def parse_with_report(text: str) -> tuple[ParsedSource, dict]:
     return out, bld.stats
 
 
-def _assign_pages(out: ParsedSource, breaks: list[int], stats: dict) -> None:
+def _assign_pages(out: ParsedSource, breaks: list[int], stats: dict, root: int = 0,
+                  chron_breaks: dict[int, list[int]] | None = None) -> None:
     """Para.page = its document's first page (from the contents) + the page breaks seen
     since the document began (a run of footnotes ends a page; so does a paragraph split
     across a blank line), never beyond the document's last page. Breaks where a page ends
-    exactly at a paragraph's end without footnotes are invisible, so pages may lag."""
+    exactly at a paragraph's end without footnotes are invisible, so pages may lag.
+
+    ``page_estimated`` is False where the page is known: a document's heading (its page is
+    printed in the contents), and a paragraph whose page counted forward from its document's
+    first page equals the page counted back from the next document's printed page
+    (``page_agrees``: no invisible break in between). Chronologies (``chron_breaks``: the
+    breaks seen in them) have no printed page after their first: their paragraphs after the
+    first seen break get no page."""
     breaks = sorted(set(breaks))
     agree = total = 0
     for di, d in enumerate(out.docs):
@@ -793,20 +802,53 @@ def _assign_pages(out: ParsedSource, breaks: list[int], stats: dict) -> None:
             total += 1
             agree += (b - a) == d.page_end - d.page_start
     stats["leaf_docs_page_breaks_match_contents"] = f"{agree}/{total}"
+    chron_breaks = chron_breaks or {}
+    # anchors: documents with a printed first page, in text order (start, page, starts a new page)
+    anchors = sorted((d.char_start, d.page_start, d.parent == root) for d in out.docs
+                     if d.page_start is not None and d.parent is not None)
+    anchor_starts = [a[0] for a in anchors]
+    known = 0
     for p in out.paras:
         d = out.docs[p.doc]
         if d.page_start is None or p.kind in ("table_row",):
             continue
+        if p.char_start <= d.char_start:  # the document's own heading: printed in the contents
+            p.page, p.page_estimated = d.page_start, False
+            known += 1
+            continue
+        if p.doc in chron_breaks:
+            first = min(chron_breaks[p.doc], default=None)
+            p.page = d.page_start if first is None or p.char_start < first else None
+            p.page_estimated = None if p.page is None else True
+            continue
         n = bisect.bisect_right(breaks, p.char_start) - bisect.bisect_right(breaks, d.char_start)
-        page = d.page_start + n
-        if d.page_end is not None:
-            page = min(page, d.page_end)
-        p.page = page
+        forward = d.page_start + n
+        k = bisect.bisect_right(anchor_starts, p.char_start)
+        backward = page_agrees(breaks, p.char_start, anchors[k]) if k < len(anchors) else None
+        page = forward if d.page_end is None else min(forward, d.page_end)
+        p.page, p.page_estimated = page, not (backward == forward == page)
+        known += not p.page_estimated
+    stats["paragraph_pages_known"] = known
 
 
-def _parse_chronology(bld: _Builder, d: int, block_ids: list[int], scope: int, page: int | None) -> None:
+def page_agrees(breaks: list[int], pos: int, anchor: tuple[int, int, bool]) -> int:
+    """The page of a paragraph starting at ``pos`` counted back from the next document with a
+    printed page (``anchor``: its start, page, and whether it starts a new page — a chapter —
+    or runs on mid-page — a section): that page, minus one for a new page, minus the breaks
+    seen in between (a break right at a section's start puts the paragraph one page before)."""
+    a_start, a_page, new_page = anchor
+    between = bisect.bisect_left(breaks, a_start) - bisect.bisect_right(breaks, pos)
+    if new_page:
+        return a_page - 1 - between
+    at_anchor = bisect.bisect_right(breaks, a_start) - bisect.bisect_left(breaks, a_start)
+    return a_page - between - at_anchor
+
+
+def _parse_chronology(bld: _Builder, d: int, block_ids: list[int], scope: int, page: int | None) -> list[int]:
     """Year lines → headings; entries → one chronology_entry paragraph and one Event each;
-    an unmarked piece continues the entry before; note blocks are footnotes."""
+    an unmarked piece continues the entry before; note blocks are footnotes. Returns the
+    raw offsets of the page breaks seen: the block after a run of notes, and a block that
+    continues the entry before (an entry split by a page break)."""
     out = bld.out
     blocks = bld.blocks
     old_style = any(
@@ -838,18 +880,27 @@ def _parse_chronology(bld: _Builder, d: int, block_ids: list[int], scope: int, p
                         date_end=sp.end if sp else None,
                         date_precision=sp.precision if sp else None,
                         date_text=se.date_text,
+                        date_old_style=sp.old_style if sp else None,
                     )
                 )
         entry = None
 
+    seen_breaks: list[int] = []
+    after_notes = False
     for i in block_ids:
         b = blocks[i]
         if note_start(b.first):  # the chronology's own footnotes
+            after_notes = True
             continue
+        if after_notes:  # the notes ended a page
+            seen_breaks.append(b.start)
+            after_notes = False
+        first_line = True
         for ln in b.lines:
             if ln.blank:
                 continue
             a, e = ln.span()
+            opens_block, first_line = first_line, False
             y = year_heading(ln.text)
             if y is not None:
                 flush()
@@ -867,6 +918,8 @@ def _parse_chronology(bld: _Builder, d: int, block_ids: list[int], scope: int, p
                     span_end = ln.start + len(ln.text[:stop].rstrip())
                     if entry is None:
                         entry = []
+                    elif opens_block:  # an entry split by a page break
+                        seen_breaks.append(b.start)
                     entry.append((piece, a, span_end))
             for k, o in enumerate(offs):
                 flush()
@@ -875,6 +928,7 @@ def _parse_chronology(bld: _Builder, d: int, block_ids: list[int], scope: int, p
                 seg_start = a if (k == 0 and o == body_from) else ln.start + o
                 entry = [(seg, seg_start, ln.start + o + len(seg))]
     flush()
+    return sorted(set(seen_breaks))
 
 
 def _link_notes(bld: _Builder, text: str) -> None:
