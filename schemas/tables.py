@@ -253,6 +253,11 @@ class Treaty(Row):
     date_signed: dt.date | None = col("Date of signature (New Style)")
     place_signed: str | None = col("Where it was signed")
     n_mentions: Int32 = col("Mentions in entity_mentions")
+    reference_fields: list[str] | None = col(
+        "Which of date_signed, parties, place_signed come from the project's curated reference list "
+        "(pipelines/extraction/gazetteer/treaties.yaml) because no paragraph of the corpus states them; "
+        "empty when every fact is backed by the text (added column)"
+    )
 
 
 class TreatyEvent(Row):

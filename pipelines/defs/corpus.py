@@ -93,7 +93,12 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
     events = _rows(s, "events")
     pattern: list[dict] = []  # treaty names the gazetteer cannot list, found by the linking rules
-    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions, mentions_out=pattern)
+    provenance: dict[str, dict] = {}  # treaty_id -> field -> "text" / "gazetteer"
+    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions, mentions_out=pattern,
+                                                  provenance=provenance)
+    for row in treaties:
+        row["reference_fields"] = sorted(f for f, src in provenance.get(row["treaty_id"], {}).items()
+                                         if src == "gazetteer")
     del paragraphs, events
     mention_table = merge_pattern_mentions(mention_table, pattern)
     named = {e["entity_id"] for e in entities}
