@@ -6,6 +6,7 @@ from pipelines.parsing.text import (
     MARK,
     Vocabulary,
     clean,
+    english_prefers_solid,
     line_blocks,
     reflow,
     repair_inline_breaks,
@@ -125,3 +126,51 @@ def test_vocabulary_word_evidence():
     assert not v.is_word("ment") and not v.is_word("x")
     assert v.has_prefix("instr") and not v.has_prefix("tosu")
     assert v.ends_longer_word("ness") and not v.ends_longer_word("business")
+
+
+# --- fallback on general English frequencies (wordfreq) when the text cannot decide ----------
+
+
+@pytest.mark.parametrize(
+    "left,right,out",
+    [
+        # both halves are words of the text, the solid form never stands whole in it
+        ("kept them from over", "coming the border", "kept them from overcoming the border"),
+        ("But mean", "while the envoys waited", "But meanwhile the envoys waited"),
+        ("at the out", "break of hostilities", "at the outbreak of hostilities"),
+        ("they argued some", "what as follows", "they argued somewhat as follows"),
+        # the space was merely lost: two English words stay two
+        ("we have heard", "so many rumours", "we have heard so many rumours"),
+        ("a peace", "treaty was made", "a peace treaty was made"),
+        ("it is", "a pact", "it is a pact"),
+        ("during", "the talks", "during the talks"),
+    ],
+)
+def test_lost_hyphen_between_two_words_decided_by_english_frequency(left, right, out):
+    words = "kept them from over coming the border but mean while envoys waited at out break of hostilities"
+    words += " they argued some what as follows we have heard so many rumours a peace treaty was made it is pact"
+    words += " during talks"
+    v = Vocabulary(Counter(words.split()))
+    assert reflow([left, right], v, glue_unspaced=True) == out
+
+
+def test_text_vocabulary_still_wins_over_english_frequency():
+    # the text prints the hyphenated form: kept, although English writes it solid
+    v = _vocab(**{"half": 3, "way": 5, "half-way": 2})
+    assert reflow(["they went half", "way to meet us"], v, glue_unspaced=True) == "they went half-way to meet us"
+    # a single letter before a common word keeps its space (``a round`` / ``around``)
+    v = _vocab(a=30, round=4)
+    assert reflow(["after a", "round of talks"], v, glue_unspaced=True) == "after a round of talks"
+
+
+def test_printed_hyphen_closed_up_when_english_writes_the_word_solid():
+    v = _vocab(every=6, thing=3, one=9, tenth=2)
+    assert reflow(["and every-", "thing else"], v) == "and everything else"
+    assert reflow(["only one-", "tenth of it"], v) == "only one-tenth of it"
+
+
+def test_english_prefers_solid():
+    assert english_prefers_solid("over", "coming") and english_prefers_solid("Mean", "while")
+    assert not english_prefers_solid("the", "rules")  # "therules" is no word
+    assert not english_prefers_solid("of", "course")  # "ofcourse" rarer than "of course"
+    assert not english_prefers_solid("power", "station")

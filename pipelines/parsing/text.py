@@ -7,6 +7,7 @@ All functions are pure (strings in, strings out) and know nothing of any one sou
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -218,7 +219,7 @@ def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
     vocabulary knows with its hyphen (``counter-revolution``); or, for a printed hyphen, two
     halves that are both words while the solid form is unknown (``one-`` + ``tenth``,
     ``class-`` + ``consciousness``; but ``govern-`` + ``ment`` and ``some-`` + ``thing``
-    are solid)."""
+    are solid) — unless general English prefers the solid form (``english_prefers_solid``)."""
     lw = _TOKEN.findall(left[-80:])
     rw = _TOKEN.findall(right[:80])
     if not lw or not rw:
@@ -232,7 +233,9 @@ def join_broken(left: str, right: str, vocab: Vocabulary, hyphen: bool) -> str:
     if vocab.count(hyph) > vocab.count(solid):
         return left + "-" + right
     if hyphen and vocab.count(solid) == 0 and vocab.is_word(a_last) and vocab.is_word(b) and len(a_last) > 1:
-        return left + "-" + right
+        # the text cannot tell; general English can: ``every-`` + ``thing`` is solid
+        if not english_prefers_solid(a_last, b):
+            return left + "-" + right
     return left + right
 
 
@@ -322,9 +325,11 @@ def _halves(left: str, right: str) -> tuple[str, str]:
 
 
 def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
-    """For an unspaced line end: join when the solid (or hyphenated) form is known; else not
-    when both halves are common words (the space was merely lost: ``peace``/``treaty``);
-    else join when both halves are fragments, the first is a prefix (``non``/``belligerent``),
+    """For an unspaced line end: join when the solid (or hyphenated) form is known; else,
+    when both halves are words of the text, as general English prefers
+    (``english_prefers_solid``: ``over``/``coming`` joined, ``peace``/``treaty`` or
+    ``heard``/``so`` not — the space was merely lost); a single letter before a common word
+    (``a``/``state``) keeps its space; else join when both halves are fragments, the first is a prefix (``non``/``belligerent``),
     or the vocabulary shows the pieces inside longer words (a word starting like the solid
     form, ``in``/``structs`` ~ ``instructions``; a word ending in the second half,
     ``willing``/``ness`` ~ ``business``). A word followed by a word with no such evidence
@@ -334,6 +339,8 @@ def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
     if solid.lower() in vocab or f"{a}-{b}".lower() in vocab:
         return True
     ca, cb = vocab.count(a), vocab.count(b)
+    if ca >= 1 and cb >= 1 and len(a) > 1:
+        return english_prefers_solid(a, b)
     if ca >= 2 and cb >= 2:
         return False
     if ca == 0 and cb == 0:
@@ -341,6 +348,35 @@ def _glue_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
     if a.lower() in _PREFIXES:
         return True
     return vocab.has_prefix(solid[: len(a) + 2]) or vocab.ends_longer_word(b)
+
+
+# --- fallback: general English word frequencies (wordfreq), when the text cannot decide ----
+
+# the solid form must be an everyday English word (Zipf 3 = once per million words) ...
+ZIPF_SOLID_MIN = 3.0
+# ... and more frequent, by this many Zipf units (log10), than the two words side by side would be
+ZIPF_MARGIN = 0.5
+
+
+@functools.lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """Zipf frequency (log10 per billion words; 0 = unknown) of one English word in the
+    ``wordfreq`` lists (bundled data, no network). Imported on first use: importing and
+    loading the list costs ~0.4 s, paid only by texts that reach this fallback."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word.lower(), "en")
+
+
+def english_prefers_solid(a: str, b: str) -> bool:
+    """Two halves that are both words of the text, at a line break, when the text itself never
+    shows the solid form whole: is ``a + b`` one English word (``over``/``coming``,
+    ``mean``/``while``, ``half``/``way``) rather than two (``heard``/``so``, ``the``/``rules``)?
+    The solid form must be an everyday English word and beat, by ``ZIPF_MARGIN``, the
+    frequency the pair would have if its words were independent (``zipf(a) + zipf(b) - 9``), so
+    ``is``/``a`` (``isa``) or ``of``/``course`` stay apart."""
+    zs = zipf(a + b)
+    return zs >= ZIPF_SOLID_MIN and zs >= zipf(a) + zipf(b) - 9 + ZIPF_MARGIN
 
 
 def _glue_spaced_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
