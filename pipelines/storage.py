@@ -59,19 +59,7 @@ def write_table(parquet_dir: Path, staging_dir: Path, table: str, rows: list[dic
                 source_id: str | None = None) -> int:
     """Validate, sort, cast and atomically publish one table (or one source's part of it)."""
     validate_rows(table, rows)
-    data = to_arrow(table, rows)
-    target = partition_path(parquet_dir, table, source_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    tmp = staging_dir / f"{table}-{source_id or 'all'}-{uuid.uuid4().hex}.parquet"
-    try:
-        pq.write_table(data, tmp, compression="zstd")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return data.num_rows
+    return write_arrow(parquet_dir, staging_dir, table, to_arrow(table, rows), source_id)
 
 
 def write_arrow(parquet_dir: Path, staging_dir: Path, table: str, data: pa.Table,

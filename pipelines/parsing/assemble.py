@@ -53,14 +53,20 @@ def make_ids(source_id: str, prefix: str, starts: list[int], ranks: list[int] | 
     return ids
 
 
-def uncovered_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of non-whitespace text (one per line piece) that no span in ``spans`` covers."""
+def merge_spans(spans: list[tuple[int, int]]) -> list[list[int]]:
+    """Sorted, non-overlapping [start, end] intervals covering the same characters as ``spans``."""
     merged: list[list[int]] = []
     for a, b in sorted(s for s in spans if s[1] > s[0]):
         if merged and a <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
+    return merged
+
+
+def uncovered_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of non-whitespace text (one per line piece) that no span in ``spans`` covers."""
+    merged = merge_spans(spans)
     gaps, pos = [], 0
     for a, b in merged + [[len(text), len(text)]]:
         if a > pos:

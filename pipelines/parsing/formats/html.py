@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipelines.parsing.assemble import merge_spans
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
 from pipelines.parsing.text import MARK, clean, take_marks
 
@@ -259,12 +260,7 @@ def markup_gaps(raw: str, spans: list[tuple[int, int]]) -> list[Discard]:
     whitespace). A region holding text is left alone (``assemble`` reports it as ``other``)."""
     out: list[Discard] = []
     pos = 0
-    merged: list[list[int]] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0]):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
+    merged = merge_spans(spans)
     for a, b in [*merged, [len(raw), len(raw)]]:
         if a > pos:
             seg = raw[pos:a]
