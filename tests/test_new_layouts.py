@@ -384,13 +384,14 @@ def test_ocr_lookalike_page_furniture_and_footnote():
     assert note.marker == "*" and out.paras[note.para].text[: note.anchor_char].endswith("three months.")
 
 
-@pytest.mark.xfail(strict=True, reason="ocr_book segments writings ended by source notes; "
-                   "'CHAPTER N' + title chapters are not recognised (see docs/quality/new_layouts.md)")
 def test_ocr_lookalike_chapters():
     _, out = parsed("ocr_archive_lookalike.txt")
     assert [(d.kind, d.title) for d in out.docs[1:]] == [
         ("chapter", "THE BALTIC QUESTION"), ("chapter", "TRADE AND RECOGNITION"),
     ]
+    # pages: "42" closes the opening page, heads "... 43"/"... 45" open theirs, "44" closes
+    # the page CHAPTER IV opens
+    assert [p.page for p in out.paras] == [42, 42, 42, 42, 43, 43, 43, 44, 44, 44, 44, 44, 45]
 
 
 # --- held-out samples (see docs/quality/new_layouts.md for what failed before the fixes) ---------------

@@ -527,3 +527,158 @@ def test_salutations():
     assert not is_salutation("Yours,") and not is_salutation("N. Smirnov,") and not is_salutation("Moscow, March 6,")
     assert is_run_in_subheading(" Grain Needs Markets")
     assert not is_run_in_subheading("the grain needs markets") and not is_run_in_subheading("Grain Needs Markets.")
+
+
+# --- chapter openings and pages set by running heads (hand-written, invented text) ----------
+
+CHAPTERED = """Chapter 1. The Grain Talks
+
+The talks on grain began in a small room above the
+harbour office. Nobody expected them to succeed.
+
+The second meeting went better than the first, and
+the clerks were sent home early.
+
+
+7
+
+
+THE GRAIN TALKS 8
+
+
+The delegates then turned to the question of freight
+and insurance, which took the rest of the week.
+
+
+CHAPTER 2
+
+THE SHIPPING TALKS
+
+
+Shipping was a smaller matter, and it was settled
+within two days by the harbour masters themselves.
+
+
+9
+
+
+10  THE SHIPPING TALKS
+
+
+A protocol on the use of the port was signed at the
+end of the month by both delegations.
+
+
+THE SHIPPING TALKS 11
+
+
+The protocol was printed in the gazette a week later
+and nobody read it.
+
+
+CHAPTER 3
+
+THE LOAN
+
+
+The loan was the hardest question of all, and it was
+left to the last.
+
+
+THE LOAN 13
+
+
+In the end no loan was granted.
+
+
+CHAPTER 4
+
+CLOSING REMARKS
+
+
+Nothing more was said.
+"""
+
+
+def test_chapter_label():
+    from pipelines.parsing.layout import chapter_label
+
+    assert chapter_label("CHAPTER III ") == ("CHAPTER", "III", None)
+    assert chapter_label("Chapter 12.") == ("Chapter", "12", None)
+    assert chapter_label("PART TWO") == ("PART", "TWO", None)
+    assert chapter_label("BOOK I: THE WAR") == ("BOOK", "I", "THE WAR")
+    assert chapter_label("Chapter XIV. Peace") == ("Chapter", "XIV", "Peace")
+    assert chapter_label("CHAPTER III 43") is None  # a running head with its page
+    assert chapter_label("CHAPTER CIVIL") is None  # no Roman numeral
+    assert chapter_label("Part of the delegation") is None and chapter_label("Book 3 was read.") is None
+    assert chapter_label("Chapter 3. It was a cold day and the delegates argued for many long hours.") is None
+
+
+def test_chapter_labels_and_titles_are_not_running_heads():
+    from pipelines.parsing.formats.ocr_book import classify_lines
+    from pipelines.parsing.text import split_lines
+
+    lines = split_lines(CHAPTERED)
+    info = classify_lines(lines)
+    kind = {ln.text.strip(): li.kind for ln, li in zip(lines, info) if not ln.blank}
+    # "CHAPTER 2/3/4" are one key once digits go, and "THE SHIPPING TALKS" repeats at page tops
+    assert kind["CHAPTER 2"] == kind["CHAPTER 4"] == "content"
+    assert kind["THE SHIPPING TALKS"] == "content"  # the title right under its label
+    assert kind["THE SHIPPING TALKS 11"] == "running_header" and kind["9"] == "page_number"
+
+
+def test_chapters_without_source_notes():
+    out = parse(CHAPTERED)
+    assert out.docs[0].kind == "book" and out.title is None
+    assert [(d.kind, d.title) for d in out.docs[1:]] == [
+        ("chapter", "The Grain Talks"),  # title on the label's line
+        ("chapter", "THE SHIPPING TALKS"),
+        ("chapter", "THE LOAN"),
+        ("chapter", "CLOSING REMARKS"),
+    ]
+    heads = [(p.doc, p.text) for p in out.paras if p.kind == "heading"]
+    assert heads[:3] == [(1, "Chapter 1. The Grain Talks"), (2, "CHAPTER 2"), (2, "THE SHIPPING TALKS")]
+    text = [p for p in out.paras if p.kind == "text"]
+    assert [p.doc for p in text] == [1, 1, 1, 2, 2, 2, 3, 3, 4]
+    assert out.docs[1].char_start == 0 and CHAPTERED[out.docs[2].char_start :].startswith("CHAPTER 2")
+
+
+def test_pages_from_heads_and_chapter_openings():
+    out = parse(CHAPTERED)
+    pages = [(p.text[:12], p.page, p.page_estimated) for p in out.paras if p.kind == "text"]
+    assert pages == [
+        ("The talks on", 7, False),  # the opening page: closed by the bare "7" below it
+        ("The second m", 7, False),
+        ("The delegate", 8, False),  # under "THE GRAIN TALKS 8"
+        ("Shipping was", 9, False),  # chapter opening page, closed by "9"
+        ("A protocol o", 10, False),
+        ("The protocol", 11, False),
+        ("The loan was", 12, False),  # the page before the head "THE LOAN 13"
+        ("In the end n", 13, False),
+        ("Nothing more", None, None),  # a new chapter after head 13, nothing printed below it
+    ]
+
+
+def test_a_table_of_contents_opens_no_chapter():
+    toc = "CONTENTS\n\nCHAPTER I\n\nCHAPTER II\n\nCHAPTER III\n\n\nThe first page of the text begins here and goes on.\n"
+    out = parse(toc)
+    # labels followed by another label are a list; only the last one, followed by text, opens a chapter
+    assert [(d.kind, d.title) for d in out.docs if d.kind == "chapter"] == [("chapter", "CHAPTER III")]
+
+
+def test_page_runs():
+    from pipelines.parsing.page_model import Signal, page_length, page_runs
+
+    head = Signal(10, 5, "head")
+    # after a head: its page down to the next signal, never past the page length
+    assert page_runs([head, Signal(30, 5, "foot")], [], 45) == {n: 5 for n in range(11, 30)}
+    assert page_runs([head], [], 5) == {n: 5 for n in range(11, 16)}
+    # head 5 then a bare 6 with no break between: the page turned somewhere unseen
+    assert page_runs([head, Signal(60, 6, "foot")], [], 45) == {}
+    # a break (chapter opening) ends the head's page and opens the one the next signal names
+    runs = page_runs([head, Signal(60, 6, "foot"), Signal(70, 8, "head")], [40], 45)
+    assert runs[39] == 5 and runs[40] == runs[59] == 6 and 60 not in runs and runs[71] == 8
+    assert page_runs([Signal(30, 9, "head")], [5], 45)[5] == 8  # the page before the next head
+    assert page_runs([Signal(90, 9, "foot")], [5], 45) == {}  # too far: more than a page
+    assert page_length([Signal(1, 3, "head"), Signal(41, 4, "head"), Signal(121, 6, "head")]) == 40
+    assert page_length([Signal(1, 3, "head"), Signal(41, 4, "foot")], default=45) == 45

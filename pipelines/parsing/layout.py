@@ -479,3 +479,32 @@ def repair_caps_heading(text: str, vocab: Vocabulary) -> str:
         out.extend(seg if seg else run)
         i = j
     return " ".join(out)
+
+
+# --- chapter openings --------------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|first|second|third|fourth|fifth|sixth|seventh|"
+    "eighth|ninth|tenth"
+)
+_CHAPTER_LABEL = re.compile(
+    rf"^\s*(CHAPTER|Chapter|PART|Part|BOOK|Book)\s+([IVXLC]{{1,7}}|\d{{1,3}}|(?i:{_NUMBER_WORDS}))"
+    r"\s*(?:[.:—–-]\s*(\S.{0,70}?)?)?\s*$"
+)
+
+
+def chapter_label(text: str) -> tuple[str, str, str | None] | None:
+    """``CHAPTER III`` / ``Chapter 12.`` / ``PART TWO`` / ``BOOK I: THE WAR`` standing as a
+    line of its own: (word, number, title on the same line or None); else None. A number
+    after a space only (``CHAPTER III 43``) is a running head with its page, not a label."""
+    m = _CHAPTER_LABEL.match(normalize_chars(text))
+    if not m:
+        return None
+    num = m.group(2)
+    if re.fullmatch(r"[IVXLC]+", num) and not re.fullmatch(r"M{0,3}(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})", num):
+        return None  # not a well-formed Roman numeral ("CIVIL")
+    title = m.group(3)
+    if title and re.search(r"[a-z]{2,}[.!?]$", title) and len(title.split()) > 8:
+        return None  # a sentence running on after the number
+    return m.group(1), num, title.strip() if title else None

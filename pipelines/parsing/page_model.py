@@ -132,3 +132,57 @@ def _page_cost(c: Candidate, page: int | None, model: PageModel) -> float:
     if est is None:
         return 3.0
     return min(abs(est - (page + 0.5)), 9.5)
+
+
+# --- exact pages from printed signals ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signal:
+    line: int  # raw line number
+    page: int
+    where: str  # "head": a running head carrying the number opens the page; "foot": a bare number closes it
+
+
+def page_length(signals: list[Signal], default: int = 45) -> int:
+    """Typical lines per page: the median spacing of consecutive signals of the same kind
+    (head to head, foot to foot) 1-3 pages apart; ``default`` when there are none."""
+    rates = []
+    for a, b in zip(signals, signals[1:]):
+        dp = b.page - a.page
+        if a.where == b.where and 1 <= dp <= 3 and b.line > a.line:
+            rates.append((b.line - a.line) / dp)
+    if not rates:
+        return default
+    rates.sort()
+    return max(15, int(rates[len(rates) // 2]))
+
+
+def page_runs(signals: list[Signal], breaks: list[int], page_len: int) -> dict[int, int]:
+    """Lines whose printed page the signals tell exactly (raw line number → page):
+
+    - after a running head carrying page ``n``, the lines down to the next signal or page
+      break are on page ``n`` — unless a bare number other than ``n`` comes next with no page
+      break between (the page turned somewhere unseen);
+    - a page break (a chapter opening starts a new page) opens the page closed by the next
+      bare number ``m``, or the page before the next running head ``m``;
+    - never further than ``page_len`` lines from the signal or break that sets the page."""
+    sigs = sorted(signals, key=lambda s: s.line)
+    marks = sorted([(s.line, "sig", s) for s in sigs] + [(c, "break", None) for c in breaks], key=lambda x: (x[0], x[1] == "sig"))
+    out: dict[int, int] = {}
+    for k, (line, what, sig) in enumerate(marks):
+        nxt = marks[k + 1] if k + 1 < len(marks) else None
+        stop = nxt[0] if nxt else line + page_len + 1
+        if what == "sig":
+            if sig.where != "head":
+                continue
+            if nxt and nxt[1] == "sig" and nxt[2].where == "foot" and nxt[2].page != sig.page:
+                continue
+            first, page = line + 1, sig.page
+        else:
+            if not nxt or nxt[1] != "sig" or nxt[0] - line > page_len:
+                continue
+            first, page = line, nxt[2].page - (1 if nxt[2].where == "head" else 0)
+        for ln in range(first, min(stop, line + page_len + 1)):
+            out[ln] = page
+    return out

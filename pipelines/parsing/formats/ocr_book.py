@@ -11,24 +11,31 @@ a source note, numbered endnotes at the end with ``p. N`` back-references, ``*``
    line followed by text.
 3. ``classify_block``: source note, editor's footnote, star footnote, or other.
 4. ``segment``: front matter (preface), one document per writing (a writing starts after the
-   previous writing's source note, or with a title-like block after a page gap), the notes
-   section.
+   previous writing's source note, or with a title-like block after a page gap), one
+   document of kind ``chapter`` per chapter opening (``chapter_opening``: a ``CHAPTER III`` /
+   ``PART TWO`` / ``BOOK I`` label after blank lines or page furniture, optionally with a
+   title line), the notes section.
 5. Per writing: heading area (title, capitals subtitle, date line), body paragraphs (text,
    sub-headings, signatures, date lines), source note, footnotes; paragraphs split by a page
    break are re-joined.
 6. Endnotes parsed from the notes section, linked to their markers with a page model
-   (``pipelines.parsing.page_model``); ``Para.page`` from the same model.
+   (``pipelines.parsing.page_model``). ``Para.page``: exact where printed numbers tell it
+   (``printed_page_before``; ``page_runs``: the text under a running head carrying its number
+   is on that page, a chapter opening starts the page the next number names), else from
+   the model (``page_estimated``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipelines.parsing.dates import MONTH, MONTHS, find_dates
 from pipelines.parsing.layout import (
+    chapter_label,
     has_signature_mark,
     is_ocr_noise,
     is_running_head,
@@ -42,7 +49,15 @@ from pipelines.parsing.layout import (
     running_heads,
     strip_debris,
 )
-from pipelines.parsing.page_model import Anchor, Candidate, PageModel, choose_markers
+from pipelines.parsing.page_model import (
+    Anchor,
+    Candidate,
+    PageModel,
+    Signal,
+    choose_markers,
+    page_length,
+    page_runs,
+)
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
 from pipelines.parsing.text import MARK, Line, Vocabulary, clean, reflow, split_lines, take_marks
 
@@ -59,13 +74,26 @@ class LineInfo:
 
 def classify_lines(lines: list[Line]) -> list[LineInfo]:
     """Each raw line's role. Page numbers and running heads must stand alone (blank lines or
-    the file's edge on both sides); OCR noise may stand anywhere."""
+    the file's edge on both sides); OCR noise may stand anywhere. A chapter label
+    (``CHAPTER 3``) printed once, and the title line right under a label, are content even
+    where their text also serves as a running head (``CHAPTER 4``, ``CHAPTER 5`` look alike
+    once digits are dropped; the chapter title is repeated at each page top)."""
     heads = running_heads([ln.text for ln in lines])
+    label_texts = Counter(ln.text.strip() for ln in lines if chapter_label(ln.text))
     out: list[LineInfo] = []
     n = len(lines)
+    prev_label = False  # the last non-blank line was a chapter label
     for i, ln in enumerate(lines):
         if ln.blank:
             out.append(LineInfo("blank"))
+            continue
+        was_label, prev_label = prev_label, False
+        if chapter_label(ln.text) and label_texts[ln.text.strip()] == 1:
+            out.append(LineInfo("content"))
+            prev_label = True
+            continue
+        if was_label and is_running_head(ln.text, heads) and running_head_page(ln.text) is None:
+            out.append(LineInfo("content"))
             continue
         alone = (i == 0 or lines[i - 1].blank) and (i + 1 == n or lines[i + 1].blank)
         if not alone and (i + 1 == n or lines[i + 1].blank) and has_signature_mark(ln.text):
@@ -374,7 +402,8 @@ _STAR_MARK = re.compile(r"(?<=[\w.,;:!?)’”])(\*{1,3})(?=\s|$)")
 @dataclass
 class Writing:
     blocks: list[Block]
-    kind: str = "writing"  # writing / front / notes
+    kind: str = "writing"  # writing / front / notes / title / chapter
+    head: int = 0  # chapter: how many of its blocks are the heading (label, title)
 
 
 class _Builder:
@@ -406,7 +435,8 @@ def parse(text: str) -> ParsedSource:
             a, e = ln.span()
             out.discards.append(Discard(a, e, li.kind))
         if li.page is not None:
-            anchors.append(Anchor(ln.number, li.page + 0.99))
+            # a bare number closes its page (foot); a running head carrying it opens it (top)
+            anchors.append(Anchor(ln.number, li.page + (0.99 if li.kind == "page_number" else 0.0)))
 
     blocks = make_blocks(b.lines, b.info, b.prepared)
     for blk in blocks:
@@ -417,6 +447,7 @@ def parse(text: str) -> ParsedSource:
         elif is_editor_footnote(blk):
             blk.kind = "ed_footnote"
     parts = segment(blocks)
+    b.breaks = [w.blocks[0].lines[0].number for w in parts if w.kind == "chapter"]
 
     pending_notes: list[tuple[int, int, Block]] = []  # star footnotes: (doc, para-count at that time, block)
     notes_doc = None
@@ -433,6 +464,9 @@ def parse(text: str) -> ParsedSource:
         if w.kind == "title":
             book_title = block_text(w.blocks[0])
             _add_para(b, root, "heading", w.blocks[0].lines)
+            continue
+        if w.kind == "chapter":
+            _emit_chapter(b, w, root, pending_notes)
             continue
         d = _emit_writing(b, w, root, pending_notes)
         writings.append((d, w))
@@ -492,11 +526,21 @@ def segment(blocks: list[Block]) -> list[Writing]:
     parts: list[Writing] = []
     cur: Writing | None = None
     after_sn = False
+    skip_to = 0
     for i, blk in enumerate(blocks):
+        if i < skip_to:
+            continue
         txt = block_text(blk)
         if len(blk.lines) == 1 and NOTES_WORDS.match(txt):
             parts.append(Writing(blocks[i:], "notes"))
             return parts
+        head = chapter_opening(blocks, i)
+        if head:
+            cur = Writing(blocks[i : i + head], "chapter", head)
+            parts.append(cur)
+            skip_to = i + head
+            after_sn = False
+            continue
         if cur is None:
             if len(blk.lines) == 1 and FRONT_WORDS.match(txt):
                 cur = Writing([blk], "front")
@@ -526,6 +570,31 @@ def segment(blocks: list[Block]) -> list[Writing]:
         elif blk.kind != "ed_footnote":
             after_sn = False
     return parts
+
+
+def chapter_opening(blocks: list[Block], i: int) -> int:
+    """Block ``i`` opens a chapter: it starts the file or follows a blank line or page
+    furniture, its first line is a chapter label (``CHAPTER III``, ``PART TWO``, ``BOOK I:
+    THE WAR``) and any further lines are a short title; when the label stands alone, a
+    following short title-like block (at most 3 lines, no label) is the chapter's title. Some
+    block must follow the heading, and it must not be another label (a table of contents).
+    Returns the number of heading blocks (1 or 2), 0 when block ``i`` opens no chapter."""
+    blk = blocks[i]
+    if not (i == 0 or blk.gap >= 1 or blk.sep) or len(blk.lines) > 3:
+        return 0
+    label = chapter_label(blk.prepared[0])
+    if label is None:
+        return 0
+    if len(blk.lines) > 1 and not title_like(Block(blk.lines[1:], prepared=blk.prepared[1:])):
+        return 0
+    head = 1
+    if len(blk.lines) == 1 and label[2] is None and i + 1 < len(blocks):
+        nxt = blocks[i + 1]
+        if nxt.kind == "text" and len(nxt.lines) <= 3 and title_like(nxt) and chapter_label(nxt.prepared[0]) is None:
+            head = 2
+    if i + head >= len(blocks) or chapter_label(blocks[i + head].prepared[0]) is not None:
+        return 0
+    return head
 
 
 def _has_body(w: Writing) -> bool:
@@ -610,6 +679,34 @@ def _heading_area(w: Writing) -> tuple[list[Line], list[Line], Line | None, list
                 i += 1
             break
     return title, sub, date_line, rest, i
+
+
+def _emit_chapter(b: _Builder, w: Writing, root: int, pending_notes: list) -> int:
+    """A chapter: its label and title as heading paragraphs, the title (else the label) as
+    the document's title, the rest as body; source notes in it become its provenance."""
+    out = b.out
+    label_blk = w.blocks[0]
+    d = out.add_doc(Doc(kind="chapter", char_start=label_blk.start, char_end=w.blocks[-1].end, parent=root))
+    _add_para(b, d, "heading", label_blk.lines[:1])
+    label = chapter_label(label_blk.prepared[0])
+    title_lines = label_blk.lines[1:] or (w.blocks[1].lines if w.head == 2 else [])
+    if title_lines:
+        tp = _add_para(b, d, "heading", title_lines)
+        b.doc_title_para = getattr(b, "doc_title_para", {})
+        b.doc_title_para[d] = tp
+        title = clean(" ".join(b.prepared[ln.number - 1] for ln in title_lines))
+    else:
+        title = clean(label[2] if label and label[2] else label_blk.prepared[0])
+    out.docs[d].title = _MARKER.sub("", title).strip()
+    body = w.blocks[w.head :]
+    sn_blocks = [blk for blk in body if blk.kind == "source_note"]
+    _emit_body(b, d, [blk for blk in body if blk.kind != "source_note"], pending_notes)
+    if sn_blocks:
+        lines = [ln for blk in sn_blocks for ln in blk.lines]
+        provenance = source_note_text([b.prepared[ln.number - 1] for ln in lines])
+        out.add_note(Note(doc=d, kind="source_note", text=provenance, char_start=sn_blocks[0].start, char_end=sn_blocks[-1].end))
+        out.docs[d].provenance = provenance
+    return d
 
 
 _NAME_LINE = re.compile(r"^(?:[A-Z][a-z]?\s?\.\s?){1,3}\s?[A-Z][a-z’'-]+|\b[A-Z][a-z]+\s+[A-Z][a-z]+$|^[A-Z][a-z]+$|\([A-Z]\.\s?[A-Z][a-z]+\)")
@@ -875,6 +972,8 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
             star_links[j] = best[:2]
     b.para_anchors = []
     b.para_markers = []
+    signals = [Signal(ln.number, li.page, "foot" if li.kind == "page_number" else "head") for ln, li in zip(b.lines, b.info) if li.page is not None]
+    exact = page_runs(signals, getattr(b, "breaks", []), page_length(signals))
     for pi, lines in enumerate(b.para_lines):
         pieces, tags = [], []
         for ln in lines:
@@ -892,6 +991,8 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
         p = out.paras[pi]
         p.text = txt
         printed = printed_page_before(b.lines, b.info, lines[0].number)
+        if printed is None:
+            printed = exact.get(lines[0].number)
         if printed is not None:
             p.page, p.page_estimated = printed, False
         else:
