@@ -100,9 +100,9 @@ def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool =
         return remove_source(settings, raw.source_id)
     rows = {"sources": storage.write_table(
         settings.parquet_dir, settings.staging_dir, "sources", [result.source], raw.source_id)}
-    for table in PER_SOURCE:
-        rows[table] = storage.write_table(
-            settings.parquet_dir, settings.staging_dir, table, result.tables[table], raw.source_id)
+    for table in PER_SOURCE:  # validated already by read_and_parse: publish without a second pass
+        rows[table] = storage.write_arrow(settings.parquet_dir, settings.staging_dir, table,
+                                          storage.to_arrow(table, result.tables[table]), raw.source_id)
     status = result.source["status"]
     return Outcome(raw.source_id, status, rows, result.source.get("reject_reason"))
 

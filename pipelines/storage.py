@@ -45,10 +45,6 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def table_dir(parquet_dir: Path, table: str) -> Path:
-    return parquet_dir / table
-
-
 def partition_path(parquet_dir: Path, table: str, source_id: str | None) -> Path:
     if TABLES[table].__per_source__:
         return parquet_dir / table / f"source_id={source_id}" / "part-0.parquet"

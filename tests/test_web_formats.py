@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.parsing.assemble import assemble
+from pipelines.parsing.authors import canonical_author
 from pipelines.parsing.formats import plain, web_collection, web_excerpt, wiki_page
 from pipelines.parsing.formats.plain import ends_sentence, is_line_per_paragraph, is_rule_line
 from pipelines.parsing.formats.web_collection import (
-    canonical_author,
     doc_kind,
     heading_author,
     heading_head_end,

@@ -25,7 +25,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,7 +41,6 @@ TREATY_TYPES = (
     "peace", "armistice", "trade", "non-aggression", "neutrality", "mutual-assistance", "alliance",
     "friendship", "border", "recognition", "convention", "protocol", "other",
 )
-EVENTS = ("signed", "ratified", "entered_into_force", "prolonged", "denounced", "annulled", "violated", "expired")
 
 
 def slug(s: str) -> str:
@@ -522,12 +521,6 @@ class _New:
     parties: tuple[str, ...]
 
 
-@dataclass
-class Result:
-    evidence: list[Evidence] = field(default_factory=list)
-    new: dict[str, _New] = field(default_factory=dict)
-
-
 _PLACE_RX = re.compile(r"\b(?:signed|concluded|initialled)\s+(?:[a-z]+\s+){0,3}?in\s+([A-Z][\w-]+(?:\s+\([A-Z][\w-]+\))?)")
 
 
@@ -703,9 +696,6 @@ def _new_treaty(subject: str, parties: tuple[str, ...], date: dt.date) -> _New |
 # ---------------------------------------------------------------------------------------------
 # Running text
 
-_DATE_WORDS = re.compile(r"(?:\bon|\bin|\bof)\s+$")
-
-
 # Active verbs standing right before the treaty they act on ("Germany revoked the Locarno
 # agreements", "signed a humiliating Alexandropol Treaty", "the signing in Ankara on ... of").
 _ACTIVE_BEFORE = [
@@ -722,7 +712,6 @@ _NOT_STATED = re.compile(r"\b(?:would|could|should|might|may|will|shall|to|not|n
                          r"threat\w*|insist\w*|refus\w*|calling for|call for|if)\s+(?:\w+\s+){0,2}$", re.I)
 _NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
-_RELATIVE_RX = re.compile(r"\s+(?:by\s+[^,;.]{0,60}?\s+)?(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(days?|weeks?)\s+later\b")
 _RELATIVE_AFTER_RX = re.compile(r"\s+(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+(days?|weeks?)\s+later\b")
 
 

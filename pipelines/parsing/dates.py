@@ -39,11 +39,6 @@ def julian_to_gregorian(d: dt.date) -> dt.date:
     return dt.date(y, m, day)
 
 
-def gregorian_to_julian(d: dt.date) -> dt.date:
-    y, m, day = julian.from_gregorian(d.year, d.month, d.day)
-    return dt.date(y, m, day)
-
-
 def safe_date(y: int, m: int, d: int) -> dt.date | None:
     try:
         return dt.date(y, m, d)

@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import re
 
-FORMATS = (
-    "html", "tei_xml", "xml", "ocr_book", "markdown_book", "treaty_text", "markdown",
-    "web_collection", "wiki_page", "web_excerpt", "plain",
-)
-
 _LEAD = re.compile(r"^(?:\ufeff|\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
 _HTML_TAG = re.compile(r"<(?:p|div|br|body|a\s|table|h[1-6]|span|li|ul|head|title|meta)\b[^>]*>", re.I)
 ARTICLE_HEADING = re.compile(

@@ -102,7 +102,6 @@ def is_running_head(line: str, heads: set[str]) -> bool:
 
 # --- OCR debris --------------------------------------------------------------------------
 
-_DEBRIS_CHARS = "■□▪●•^~|»«_¦§*#@$%&+=<>\\/;:.,'`’‘\"“”!?()[]{}-—–"
 
 
 def is_ocr_noise(text: str) -> bool:

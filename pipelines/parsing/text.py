@@ -110,7 +110,6 @@ def collapse_spaces(s: str) -> str:
 
 
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,2})(?=\S)(.+?)(?<=\S)\1")
-_STRAY_STARS = re.compile(r"(?<!\S)\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?!\S)")
 
 
 def strip_markdown(s: str) -> str:

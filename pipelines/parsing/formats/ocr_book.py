@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipelines.parsing.authors import known_author
 from pipelines.parsing.dates import MONTH, MONTHS, find_dates
 from pipelines.parsing.layout import (
     chapter_label,
@@ -378,18 +379,6 @@ def kind_from_title(title: str | None, subtitle: str | None = None) -> str:
     return "other"
 
 
-AUTHORS = [
-    (re.compile(r"\bLenin\b|\bUl[yi]anov\b|\bOulianoff\b"), "V. I. Lenin"),
-]
-
-
-def canonical_author(s: str) -> str | None:
-    for rx, name in AUTHORS:
-        if rx.search(s):
-            return name
-    return None
-
-
 # --- markers ---------------------------------------------------------------------------------
 
 _MARKER = re.compile(r"(?<=[A-Za-z.,;:)’”»\]])([1-9]\d?)(?=[\s.,;:)’”]|$)(?!\s\d)")
@@ -724,7 +713,7 @@ def _signature_like(blk: Block, trailing: bool) -> bool:
     if any(_VALEDICTION.search(t) for t in texts):
         return True
     names = [t for t in texts if len(t.split()) <= 5 and not t.endswith(":")]
-    if any(canonical_author(t) for t in names):
+    if any(known_author(t) for t in names):
         return True
     if any(re.match(r"^(?:[A-Z][a-z]?\s?\.\s?){1,3}\s?[A-Z][a-z’'-]+", t) for t in names):
         return True
@@ -785,10 +774,10 @@ def _emit_writing(b: _Builder, w: Writing, root: int, pending_notes: list) -> in
             doc.place = m.group(1)
     author = None
     if re.search(r"\b(?:Lenin’s|Lenin's|from V\. I\. Lenin|by V\. I\. Lenin|by Lenin)\b", doc.title or ""):
-        author = canonical_author("Lenin")
+        author = known_author("Lenin")
     if author is None:
         for t in sig_texts:
-            author = canonical_author(t)
+            author = known_author(t)
             if author:
                 break
     doc.author = author

@@ -20,7 +20,7 @@ Rules, each a named function below:
 - ``is_editorial_line``: elision lines (``...``, ``[...]``) and bracketed editors' remarks;
 - a paragraph line not ending a sentence runs on into the next (a page-split paragraph).
 
-``doc_kind``, ``heading_author``, ``heading_place`` and ``canonical_author`` read a heading; the
+``doc_kind``, ``heading_author`` and ``heading_place`` read a heading (names via ``pipelines.parsing.authors``); the
 other web layouts use them too.
 """
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipelines.parsing.authors import KNOWN, KNOWN_RX, canonical_author
 from pipelines.parsing.dates import find_dates
 from pipelines.parsing.formats.plain import ends_sentence, strip_controls, vocabulary_if_needed
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
@@ -187,27 +188,8 @@ def heading_head_end(raw: str) -> int | None:
 
 # --- what a heading says -----------------------------------------------------------------
 
-# names of writers that occur in these layouts → canonical form (CONTRACT: documents.author)
-AUTHORS: dict[str, str] = {
-    "chicherin": "G. V. Chicherin",
-    "lenin": "V. I. Lenin",
-    "stalin": "J. V. Stalin",
-    "carr": "E. H. Carr",
-}
 _NAME_AS_PRINTED = re.compile(r"\b((?:[A-Z]\.\s?){1,3}[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)")
 _PREPOSITION = re.compile(r"\b(to|with|from|by|of|for)\b", re.I)
-
-
-def canonical_author(name: str) -> str | None:
-    """``G.V. Chicherin``, ``Lenin`` → the canonical name where known, else the name as
-    printed with its initials spaced (``E.H. Carr`` → ``E. H. Carr``)."""
-    t = clean(name).strip(" ,.;:")
-    if not t:
-        return None
-    surname = re.findall(r"[A-Za-zÀ-ÿ-]+", t)
-    if surname and surname[-1].lower() in AUTHORS:
-        return AUTHORS[surname[-1].lower()]
-    return re.sub(r"\b([A-Z])\.\s?(?=[A-Z])", r"\1. ", t)
 
 
 def _is_recipient(heading: str, at: int) -> bool:
@@ -220,10 +202,9 @@ def heading_author(heading: str) -> str | None:
     """The speaker or writer a heading names: a known name, else a name with initials, not
     the addressee (``Letter to J. Stalin`` names no author)."""
     t = clean(heading)
-    known = re.compile(r"\b(" + "|".join(AUTHORS) + r")\b", re.I)
-    for m in known.finditer(t):
+    for m in KNOWN_RX.finditer(t):
         if not _is_recipient(t, m.start()):
-            return AUTHORS[m.group(1).lower()]
+            return KNOWN[m.group(1).lower()]
     for m in _NAME_AS_PRINTED.finditer(t):
         if not _is_recipient(t, m.start()):
             return canonical_author(m.group(1))

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 
+from pipelines.parsing.authors import canonical_author
 from pipelines.parsing.dates import parse_date
 from pipelines.parsing.formats.plain import is_rule_line, strip_controls
 from pipelines.parsing.formats.web_collection import (
-    canonical_author,
     is_source_note,
     is_web_boilerplate,
     runs_on,

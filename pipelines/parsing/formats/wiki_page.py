@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 
+from pipelines.parsing.authors import canonical_author
 from pipelines.parsing.dates import find_dates, parse_date
 from pipelines.parsing.formats.plain import strip_controls
 from pipelines.parsing.formats.web_collection import (
-    canonical_author,
     doc_kind,
     heading_place,
     is_web_boilerplate,
