@@ -259,8 +259,7 @@ def test_held_out_f1(gaz):
 
 @pytest.fixture(scope="module")
 def corpus_tables(gaz):
-    if not CORPUS.exists():
-        pytest.skip("corpus not available")
+    assert CORPUS.exists(), f"the real corpus is expected at {CORPUS}"
     from pipelines.parsing.source import process_source, source_id_for
     paragraphs, documents = [], []
     for path in sorted(CORPUS.glob("*.txt")):

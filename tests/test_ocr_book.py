@@ -339,8 +339,7 @@ def test_book_coverage(book):
 
 @pytest.fixture(scope="module")
 def real():
-    if not REAL.exists():
-        pytest.skip("corpus not available")
+    assert REAL.exists(), f"the real corpus is expected at {REAL}"
     text = REAL.read_text(encoding="utf-8")
     return text, parse(text)
 
