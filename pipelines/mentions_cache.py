@@ -10,10 +10,18 @@ a changed source, parser or gazetteer recomputes exactly what it affects (in par
 processes when several sources need it), a deleted source's files are dropped. Corpus rows
 are then the union of the cached mentions and the sum of the per-source entity rows: the
 same rows, in the same order, as one ``build_entity_tables`` call over the whole corpus
-(tests/test_incremental.py checks this)."""
+(tests/test_incremental.py checks this).
+
+TEI sources add the names their encoders marked up (``persName``/``placeName``/``orgName``,
+method ``markup``: ``pipelines.extraction.markup``). The names are not stored by the parse
+step: ``markup_names`` reads the raw file again (the ``sources`` row gives its path and hash)
+and re-runs the TEI parser, which returns them with their paragraph and clean-text offsets.
+That keeps the published tables and the parse step as they are, at the cost of a second TEI
+parse, paid only when a TEI source's mentions are recomputed — i.e. right after it changed."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -84,6 +92,11 @@ def compute_source(settings: Settings, source_id: str, key: str) -> int:
     paragraphs = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
     documents = _read(storage.partition_path(settings.parquet_dir, "documents", source_id), ["doc_id", "parent_doc_id"])
     entities, mentions = build_entity_tables(paragraphs, documents, _gazetteer())
+    names = markup_names(settings, source_id, paragraphs)
+    if names:
+        from pipelines.extraction.markup import add_markup_mentions
+
+        entities, mentions = add_markup_mentions(paragraphs, mentions, names, _gazetteer())
     storage.validate_rows("entity_mentions", mentions)
     storage.validate_rows("entities", entities)
     m_path, e_path = _paths(settings, source_id)
@@ -91,6 +104,35 @@ def compute_source(settings: Settings, source_id: str, key: str) -> int:
     _write(settings, "entity_mentions", mentions, m_path, key)
     _write(settings, "entities", entities, e_path, key)
     return len(mentions)
+
+
+def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> list[tuple[str, object]]:
+    """(paragraph_id, ``tei.Name``) of every name marked up inside a paragraph of a TEI source;
+    [] for other formats, or when the raw file is gone or changed since it was parsed (its
+    next parse changes the cache key, so the mentions are computed again then). A name is kept
+    only where the re-parsed paragraph has the published paragraph's text."""
+    row = storage.read_source_row(settings.parquet_dir, source_id)
+    if not row or row.get("format") != "tei_xml":
+        return []
+    try:
+        data = (settings.raw_dir / row["path"]).read_bytes()
+    except OSError:
+        return []
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        return []
+    from pipelines.parsing.decode import decode
+    from pipelines.parsing.formats import tei
+
+    parsed, names = tei.parse_names(decode(data)[0])
+    seq = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), ["paragraph_id", "seq"])
+    pid_of = {r["seq"]: r["paragraph_id"] for r in seq}
+    text_of = {p["paragraph_id"]: p["text"] for p in paragraphs}
+    out = []
+    for n in names:
+        pid = pid_of.get(n.para + 1)
+        if pid is not None and text_of.get(pid) == parsed.paras[n.para].text:
+            out.append((pid, n))
+    return out
 
 
 def _read(path: Path, columns: list[str]) -> list[dict]:

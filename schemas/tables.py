@@ -238,7 +238,7 @@ class EntityMention(Row):
     char_start: Int32 = col("Start offset into the paragraph's clean text")
     char_end: Int32 = col("End offset into the paragraph's clean text (exclusive)")
     surface: str = col("The text as it stands there")
-    method: str = col("How it was found (gazetteer, pattern, model)")
+    method: str = col("How it was found: gazetteer, pattern (linking rules), markup (the source's own persName/placeName/orgName tags, TEI)")
 
 
 class Treaty(Row):

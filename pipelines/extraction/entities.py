@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -466,6 +467,12 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
                     "method": m.method,
                 })
     mentions.sort(key=lambda r: (r["entity_id"], r["paragraph_id"], r["char_start"]))
+    return entity_rows(mentions, gaz.entities), mentions
+
+
+def entity_rows(mentions: list[dict], entities: Mapping[str, Entity]) -> list[dict]:
+    """One ``entities`` row per entity mentioned: canonical name and type from ``entities``,
+    aliases the surfaces seen, mention and document counts."""
     surfaces: dict[str, set[str]] = defaultdict(set)
     docs: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, int] = defaultdict(int)
@@ -473,10 +480,10 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
         surfaces[m["entity_id"]].add(m["surface"])
         docs[m["entity_id"]].add(m["doc_id"])
         counts[m["entity_id"]] += 1
-    entities = []
+    rows = []
     for eid in sorted(counts):
-        ent = gaz.entities[eid]
-        entities.append({
+        ent = entities[eid]
+        rows.append({
             "entity_id": eid,
             "type": ent.type,
             "name": ent.name,
@@ -484,4 +491,4 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
             "n_mentions": counts[eid],
             "n_documents": len(docs[eid]),
         })
-    return entities, mentions
+    return rows

@@ -21,14 +21,20 @@ The rules, each a named function:
   paragraph's text); ``<note type="source">`` is a document-level ``source_note``.
 - ``<pb n=...>``: the page model (``Para.page``); its tag is discarded as ``page_number``.
 - ``<choice>``: the corrected/regularised/expanded reading is kept (``corr``/``reg``/``expan``).
-- ``persName``/``placeName``/``orgName`` stay plain text here; ``entity_references`` lists them
-  (with ``@ref``/``@corresp``) for the entity pipeline to use later.
+- ``persName``/``placeName``/``orgName`` inside a paragraph: a ``Name`` with its span in the
+  paragraph's clean text, its ``@corresp``/``@ref`` and the text of the element that reference
+  points to in the same file (a front-matter person list: ``#p_FDR1`` → ``Francis, David R.``).
+  ``parse`` leaves them out (the paragraphs are the same either way); ``parse_names`` returns
+  them for the entity step (``pipelines.extraction.markup``). How the span is found: the
+  element's text is wrapped in sentinel tokens while the block's pieces are gathered, and a
+  token's place is counted in non-whitespace characters, which cleaning never moves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from pipelines.parsing.formats.html import (
     Inline,
@@ -63,6 +69,12 @@ INLINE = frozenset(
 SKIP = frozenset({"figure", "graphic", "facsimile", "fw", "gap", "index"})
 RUN_KIND = {"closer": "signature", "opener": "editorial", "item": "list_item", "docimprint": "editorial"}
 _ALTERNATIVE = {"sic": "corr", "orig": "reg", "abbr": "expan"}
+NAME_ELEMENTS = frozenset({"persname", "placename", "orgname"})
+LISTED_HOLDERS = frozenset({"person", "place", "org"})  # listPerson-style entries holding a name
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+# sentinels around a name's text while a block's pieces are gathered: OPEN<i>END ... CLOSE<i>END
+_NAME_OPEN, _NAME_CLOSE, _NAME_END = "\ue001", "\ue003", "\ue002"
+_NAME_TOKEN = re.compile(f"([{_NAME_OPEN}{_NAME_CLOSE}])(\\d+){_NAME_END}")
 _PAGE_N = re.compile(r"^\d{1,5}$")
 
 WRITING_KINDS = [
@@ -154,9 +166,68 @@ def plain_text(el, skip_notes: bool = True) -> str:
     return clean(re.sub(r"\s+", " ", "".join(parts)))
 
 
+@dataclass
+class Name:
+    """A ``persName``/``placeName``/``orgName`` inside a paragraph."""
+
+    para: int  # index into ParsedSource.paras
+    element: str  # persname / placename / orgname
+    char_start: int  # span of its text in the paragraph's clean text
+    char_end: int
+    surface: str  # paragraph text[char_start:char_end]
+    ref: str | None = None  # @corresp or @ref as written
+    listed: str | None = None  # text of the name the reference points to (or of its own list entry)
+
+
+def _has_text(pieces: list[str]) -> bool:
+    """Whether gathered pieces hold text (name sentinels do not count)."""
+    s = "".join(pieces)
+    if _NAME_OPEN in s:
+        s = _NAME_TOKEN.sub("", s)
+    return bool(s.strip())
+
+
+def _nonspace(s: str) -> str:
+    return "".join(s.split())
+
+
+def text_with_names(acc: Inline) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """``acc.text()`` (clean text, note anchors) without the name sentinels, plus
+    ``(name index, start, end)`` of every name in that text. The text with sentinels and the
+    text without them differ only in whitespace, so a sentinel's place is the number of
+    non-whitespace characters before it; a name whose characters do not match is dropped."""
+    joined = "".join(acc.pieces)
+    if _NAME_OPEN not in joined:
+        text, anchors = acc.text()
+        return text, anchors, []
+    text, anchors = Inline(pieces=[_NAME_TOKEN.sub("", joined)]).text()
+    visible = [i for i, ch in enumerate(text) if not ch.isspace()]
+    marked = clean(joined)
+    opened: dict[int, tuple[int, int]] = {}  # name index → (non-space count, end of its token)
+    spans, count, last = [], 0, 0
+    for m in _NAME_TOKEN.finditer(marked):
+        count += sum(1 for ch in marked[last : m.start()] if not ch.isspace() and ch != MARK)
+        last = m.end()
+        i = int(m.group(2))
+        if m.group(1) == _NAME_OPEN:
+            opened[i] = (count, m.end())
+            continue
+        if i not in opened:
+            continue
+        a, inner_start = opened.pop(i)
+        if count <= a or count > len(visible):
+            continue  # an empty name
+        start, end = visible[a], visible[count - 1] + 1
+        inner = _NAME_TOKEN.sub("", marked[inner_start : m.start()]).replace(MARK, "")
+        if _nonspace(text[start:end]) == _nonspace(inner):
+            spans.append((i, start, end))
+    spans.sort(key=lambda s: (s[1], -s[2]))  # text order, an outer name before the ones inside it
+    return text, anchors, spans
+
+
 def entity_references(root) -> list[tuple[str, str | None, str]]:
-    """(element, @ref/@corresp, text) of every persName/placeName/orgName: entity mentions the
-    encoders already resolved (for the entity pipeline; not written by this parser)."""
+    """(element, @ref/@corresp, text) of every persName/placeName/orgName in the file, notes and
+    header included (``parse_names`` gives those inside paragraphs, with offsets)."""
     out = []
     for el in root.iter():
         n = localname(el.tag)
@@ -227,6 +298,9 @@ class TeiBuilder:
         self.out = ParsedSource(format=fmt)
         self.out.add_doc(Doc(kind="page" if fmt == "xml" else "book", char_start=0, char_end=len(raw)))
         self.page: int | None = None
+        self.name_elements: list = []  # every name element met, in order (sentinel index)
+        self.names: list[Name] = []
+        self._ids: dict | None = None
 
     def span(self, el) -> tuple[int, int]:
         return self.loc.el.get(el) or (0, 0)
@@ -255,13 +329,15 @@ class TeiBuilder:
                 acc.pieces.append(MARK)
                 acc.notes.append(c)
             elif n == "pb":
-                acc.pages.append((c, None, not "".join(acc.pieces).strip()))
+                acc.pages.append((c, None, not _has_text(acc.pieces)))
             elif n in ("lb", "cb"):
                 acc.pieces.append(" ")
             elif n in _ALTERNATIVE and _ALTERNATIVE[n] in names and localname(el.tag) == "choice":
                 pass
+            elif n in NAME_ELEMENTS:
+                self.collect_name(c, acc)
             elif n in ("cell",):
-                if "".join(acc.pieces).strip():
+                if _has_text(acc.pieces):
                     acc.pieces.append(" | ")
                 self.collect(c, acc)
             else:
@@ -269,18 +345,52 @@ class TeiBuilder:
             if c.tail:
                 acc.pieces.append(c.tail)
 
+    def collect_name(self, el, acc: Inline) -> None:
+        """``collect`` with the element's text between sentinels carrying its index."""
+        i = len(self.name_elements)
+        self.name_elements.append(el)
+        acc.pieces.append(f"{_NAME_OPEN}{i}{_NAME_END}")
+        self.collect(el, acc)
+        acc.pieces.append(f"{_NAME_CLOSE}{i}{_NAME_END}")
+
+    def listed(self, el) -> str | None:
+        """The name a reference points to: ``@corresp``/``@ref="#id"`` → the text of that
+        element (a ``persName``, or the first name inside a ``person``/``place``/``org``); a
+        name that is itself a list entry (has an ``xml:id``) is its own listed name."""
+        ref = (el.get("corresp") or el.get("ref") or "").split()
+        if len(ref) == 1 and ref[0].startswith("#"):
+            if self._ids is None:
+                self._ids = {e.get(XML_ID): e for e in self.root.iter() if isinstance(e.tag, str) and e.get(XML_ID)}
+            target = self._ids.get(ref[0][1:])
+        elif not ref and el.get(XML_ID):
+            target = el
+        else:
+            return None
+        if target is not None and localname(target.tag) in LISTED_HOLDERS:
+            target = next((e for e in target.iter() if localname(e.tag) in NAME_ELEMENTS), None)
+        if target is None or localname(target.tag) not in NAME_ELEMENTS:
+            return None
+        return plain_text(target) or None
+
+    def add_names(self, para: int, text: str, spans: list[tuple[int, int, int]]) -> None:
+        for i, a, b in spans:
+            el = self.name_elements[i]
+            self.names.append(Name(para, localname(el.tag), a, b, text[a:b],
+                                   el.get("corresp") or el.get("ref"), self.listed(el)))
+
     def add_block(self, kind: str, start: int, end: int, acc: Inline, doc: int) -> int | None:
         page = self.page
         for pb, _, leading in acc.pages:
             self.set_page(pb)
             if leading:
                 page = self.page
-        text, anchors = acc.text()
+        text, anchors, names = text_with_names(acc)
         p = None
         if text:
             if kind == "text" and is_bracketed_remark(text):
                 kind = "editorial"
             p = self.out.add_para(Para(doc=doc, kind=kind, text=text, char_start=start, char_end=end, page=page))
+            self.add_names(p, text, names)
         elif end > start and markup_only(self.raw[start:end]):
             self.out.discards.append(Discard(start, end, "boilerplate"))
         for note_el, off in zip(acc.notes, anchors if text else [None] * len(acc.notes)):
@@ -290,7 +400,7 @@ class TeiBuilder:
     def add_note(self, el, doc: int, para: int | None, anchor: int | None) -> None:
         acc = Inline()
         self.collect(el, acc)
-        text, _ = acc.text()
+        text, _, _ = text_with_names(acc)  # names in notes: no paragraph, no mention
         a, b = self.span(el)
         source = (el.get("type") or "").lower() == "source"
         if not text:
@@ -367,12 +477,12 @@ class TeiBuilder:
             elif n in SKIP:
                 flush()
                 self.discard(c, "boilerplate")
-            elif n == "pb" and "".join(run.pieces).strip():
+            elif n == "pb" and _has_text(run.pieces):
                 run.pages.append((c, None, False))  # a page break inside running text
             elif n == "pb":
                 flush()
                 self.set_page(c)
-            elif n == "note" and "".join(run.pieces).strip() and (c.get("type") or "").lower() != "source":
+            elif n == "note" and _has_text(run.pieces) and (c.get("type") or "").lower() != "source":
                 run.pieces.append(MARK)  # a note after running text: anchored there
                 run.notes.append(c)
                 extend(self.span(c))
@@ -405,7 +515,7 @@ class TeiBuilder:
                     run.pieces.append(" ")
                 else:
                     holder = Inline()
-                    self.collect(c, holder)
+                    (self.collect_name if n in NAME_ELEMENTS else self.collect)(c, holder)
                     run.pieces.extend(holder.pieces)
                     run.notes.extend(holder.notes)
                     run.pages.extend(holder.pages)
@@ -473,17 +583,22 @@ def parse_tree(text: str):
         return None
 
 
-def parse(text: str, fmt: str = FORMAT) -> ParsedSource:
+def parse_names(text: str, fmt: str = FORMAT) -> tuple[ParsedSource, list[Name]]:
+    """``parse`` and the names inside its paragraphs (for the entity step)."""
     root = parse_tree(text)
     if root is None:
         from pipelines.parsing.formats import plain
 
-        return plain.parse(text, fmt)
+        return plain.parse(text, fmt), []
     loc = locate(root, RawText(text))
     b = TeiBuilder(text, root, loc, fmt)
     # the root element itself: a container (TEI → teiHeader + text)
     b.walk(root, 0)
-    return b.finish()
+    return b.finish(), b.names
+
+
+def parse(text: str, fmt: str = FORMAT) -> ParsedSource:
+    return parse_names(text, fmt)[0]
 
 
 def parse_xml(text: str) -> ParsedSource:
