@@ -64,3 +64,26 @@ def test_real_corpus_formats(corpus_dir):
     }
     for f in sorted(corpus_dir.glob("*.txt")):
         assert detect_format(f.read_text(encoding="utf-8"))[0] == expected[f.name[:3]], f.name
+
+
+def test_detect_unseen_layout_rules():
+    """Rules added for real files of layouts first met in issue 10 (samples under
+    tests/fixtures/layouts/unseen/)."""
+    # a Project Gutenberg e-text, however long and hard-wrapped, is a clean text, not an OCR scan
+    line = "The delegation left Moscow in the spring and reached the town."
+    body = "\n\n".join("\n".join([line] * 6) for _ in range(120))
+    pg = (
+        "The Project Gutenberg EBook of Notes, by A. Writer\n\nTitle: Notes\n\n"
+        "*** START OF THIS PROJECT GUTENBERG EBOOK NOTES ***\n\n" + body
+        + "\n\n*** END OF THIS PROJECT GUTENBERG EBOOK NOTES ***\n"
+    )
+    assert detect_format(body)[0] == "ocr_book" and detect_format(pg)[0] == "plain"
+    # HathiTrust page markers look like "## " headings: still an OCR text
+    pages = "".join(f"## p. {n} (#{n + 8}) ####################\n\n{line}\n{line}\n" for n in range(1, 5))
+    assert detect_format(pages)[0] == "ocr_book"
+    # articles behind Markdown heading marks, and in other languages, with a signing formula
+    md = "---\ntitle: Pact\n---\n\n#### Article I.\n\nPeace.\n\n#### Article II.\n\nTrade.\n\n`Moscow, August 23, 1939.`\n"
+    assert detect_format(md)[0] == "markdown"  # no signing formula: a Markdown page
+    assert detect_format(md.replace("Trade.", "The High Contracting Parties trade."))[0] == "treaty_text"
+    ru = "ДОГОВОР\n\nСтатья 1\n\nМир.\n\nСтатья 2\n\nТорговля.\n\nDone at Moscow, March 16, 1921.\n"
+    assert detect_format(ru)[0] == "treaty_text"

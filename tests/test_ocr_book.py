@@ -681,3 +681,29 @@ def test_page_runs():
     assert page_runs([Signal(90, 9, "foot")], [5], 45) == {}  # too far: more than a page
     assert page_length([Signal(1, 3, "head"), Signal(41, 4, "head"), Signal(121, 6, "head")]) == 40
     assert page_length([Signal(1, 3, "head"), Signal(41, 4, "foot")], default=45) == 45
+
+
+def test_page_markers_and_paragraphs_without_blank_lines():
+    """Page-by-page OCR dumps (HathiTrust full text): ``## p. N (#M) ###`` markers, no blank
+    lines between paragraphs; a short line ending a sentence ends its paragraph, a bare number
+    at a page's edge is its page number (real sample: tests/fixtures/layouts/unseen/)."""
+    from pipelines.parsing.formats.ocr_book import parse
+
+    para1 = [
+        "The commission of the two governments met again at the frontier",
+        "station in the first week of May, and after three long sittings it",
+        "agreed on the line.",
+    ]
+    para2 = [
+        "Both delegations then returned to their capitals to report, and the",
+        "ministers approved the protocol without any change of substance, so",
+        "the talks ended.",
+    ]
+    text = "## p. 12 (#20) ##########\n\n" + "\n".join(para1 + para2 + ["12"]) + "\n"
+    text += "## p. 13 (#21) ##########\n\n" + "\n".join(para2 + para1) + "\n"
+    out = parse(text)
+    gone = sorted(text[d.char_start : d.char_end] for d in out.discards if d.reason == "page_number")
+    assert gone == ["## p. 12 (#20) ##########", "## p. 13 (#21) ##########", "12"]
+    firsts = [p.text.split()[:2] for p in out.paras]
+    assert firsts == [["The", "commission"], ["Both", "delegations"], ["Both", "delegations"], ["The", "commission"]]
+    assert out.paras[0].text.endswith("three long sittings it agreed on the line.")

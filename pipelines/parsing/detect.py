@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import re
 
+from pipelines.parsing.formats.ocr_book import HATHI_PAGE
+from pipelines.parsing.formats.plain import licence_frame
+
 _LEAD = re.compile(r"^(?:\ufeff|\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
 _HTML_TAG = re.compile(r"<(?:p|div|br|body|a\s|table|h[1-6]|span|li|ul|head|title|meta)\b[^>]*>", re.I)
+# an article heading at the start of a line, also behind Markdown heading marks (``### Article 1``),
+# in the languages treaty texts of the period come in (see ``treaty_text.ARTICLE_WORD``)
 ARTICLE_HEADING = re.compile(
-    r"^[ \t]*(?:ARTICLE|Article|ART\.|Art\.)[ \t]+(?:\d{1,3}|[IVXLC]{1,7}|[A-Z][a-z]+(?:-[a-z]+)?)\b",
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:ARTICLE|Article|ART\.|Art\.|ARTIKEL|Artikel|Articolo|Artículo|Artigo|Artykuł|"
+    r"СТАТЬЯ|Статья|Článek)[ \t]+(?:\d{1,3}|[IVXLC]{1,7}|[A-Z][a-z]+(?:-[a-z]+)?)\b",
     re.M,
 )
 SIGNING_FORMULA = re.compile(
-    r"\b(?:Done|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,40}?\b(?:at|in)\s+[A-Z]"
+    r"\b(?:Done|DONE|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,40}?\b(?:at|in)\s+[A-Z]"
     r"|\bIN (?:WITNESS|FAITH) WHEREOF\b|\bIn (?:witness|faith) whereof\b|\bHigh Contracting Part(?:y|ies)\b",
 )
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.M)
@@ -85,6 +91,9 @@ def detect_format(text: str) -> tuple[str, str]:
     n = max(len(lines), 1)
     head = text[:5000]
     long_lines = sum(1 for ln in lines if len(ln) > 400)
+    if any(HATHI_PAGE.match(ln) for ln in lines[:400] if ln.startswith("## p.")):
+        # before the Markdown rules: "## p. 12 (#20) ####" lines look like # headings
+        return "ocr_book", "HathiTrust full-text page markers (## p. N (#M) ####)"
     if "Jump to navigation" in head or re.search(r"^Author\(s\)\s", head, re.M):
         return "wiki_page", "wiki boilerplate or an Author(s) metadata line near the top"
     table_rows = sum(1 for ln in lines if ln.startswith("|") and ln.rstrip().endswith("|"))
@@ -96,6 +105,10 @@ def detect_format(text: str) -> tuple[str, str]:
     treaty = treaty_evidence(text, lines)
     if treaty:
         return "treaty_text", treaty
+    if licence_frame(text) is not None:
+        # an e-text (clean, no page furniture) however hard-wrapped: the generic parser knows
+        # its licence frame, chapters and [1] footnotes; ocr_book would look for scan debris
+        return "plain", "a Project Gutenberg licence header (*** START OF ... ***) and footer"
     md = markdown_evidence(text)
     if md:
         return "markdown", md

@@ -22,12 +22,18 @@
    leading ``<a name>``) a marker links to, or any block inside a ``footnotes``/``endnotes``
    container, is a note (a ``Note`` linked to the paragraph holding its marker); its own
    back-link (``↩``, or the label link) is dropped from its text.
+   A note's target anchor may follow its printed label (``<p class="fn"><span><a href="#ft1">1
+   </a></span><a name="fn1">``); a ``#`` link carrying the label inside a note is its back-link.
 5. Page numbers (``<span class="pagenum">[Pg 12]</span>``, ``<a name="p12">``-style anchors
-   whose class says page) are taken out of the text (``page_number`` discards) and give
-   ``Para.page``.
-6. Markup between records (tags, comments, the doctype) is discarded as ``boilerplate``
-   (``markup_gaps``): only regions made of tags alone — text a rule failed to place is left to
-   ``assemble()`` as ``other``, so a miss shows.
+   whose class says page, empty ``<a class="pagebreak" title="12">`` anchors) are taken out of
+   the text (``page_number`` discards) and give ``Para.page``.
+6. Markup between records (tags, comments, the doctype, ``&nbsp;`` spacers) is discarded as
+   ``boilerplate`` (``markup_gaps``): only regions made of tags alone — text a rule failed to
+   place is left to ``assemble()`` as ``other``, so a miss shows.
+7. Blocks holding an e-text's licence frame (Project Gutenberg's ``*** START OF ...`` header,
+   ``End of the Project Gutenberg EBook`` footer) and table rows of links only are
+   ``boilerplate``; a heading with only headings under it (the lines of a title page, a
+   half-title) opens no document (``drop_empty_sections``).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipelines.parsing.assemble import merge_spans
+from pipelines.parsing.formats.plain import is_licence_text
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
 from pipelines.parsing.text import MARK, clean, take_marks
 
@@ -64,16 +71,36 @@ def _entity_char(ref: str) -> str | None:
 class RawText:
     """The raw markup with character references decoded (and ``\\r\\n`` → ``\\n``), plus the
     offset of each decoded character in the raw text: text as lxml reports it can be found in
-    ``decoded`` and mapped back to raw offsets."""
+    ``decoded`` and mapped back to raw offsets.
+
+    The map is kept as pieces (a run of literal text, or one reference's replacement), not one
+    offset per character: ``seg_dec``/``seg_raw`` hold each piece's start in the decoded and the
+    raw text, ``seg_len`` its decoded length and ``seg_lit`` whether it is literal (its
+    characters map one to one) or a reference (all its characters map to the reference's start).
+    """
 
     def __init__(self, raw: str):
         self.raw = raw
         if "&" not in raw and "\r" not in raw:
-            self.decoded, self.pos = raw, None  # identity map
+            self.decoded, self.seg_dec = raw, None  # identity map
             return
         parts: list[str] = []
-        pos: list[int] = []
-        last = 0
+        seg_dec: list[int] = []
+        seg_raw: list[int] = []
+        seg_len: list[int] = []
+        seg_lit: list[bool] = []
+        last = dec = 0
+
+        def piece(raw_start: int, text: str, literal: bool) -> None:
+            nonlocal dec
+            if text:
+                parts.append(text)
+                seg_dec.append(dec)
+                seg_raw.append(raw_start)
+                seg_len.append(len(text))
+                seg_lit.append(literal)
+                dec += len(text)
+
         for m in _ENTITY.finditer(raw):
             if m.group(0) == "\r":
                 rep = ""
@@ -81,22 +108,35 @@ class RawText:
                 rep = _entity_char(m.group(1))
                 if rep is None:
                     continue  # unknown reference: stays literal
-            parts.append(raw[last : m.start()])
-            pos.extend(range(last, m.start()))
-            if rep:
-                parts.append(rep)
-                pos.extend([m.start()] * len(rep))
+            piece(last, raw[last : m.start()], True)
+            piece(m.start(), rep, False)
             last = m.end()
-        parts.append(raw[last:])
-        pos.extend(range(last, len(raw)))
-        pos.append(len(raw))
-        self.decoded, self.pos = "".join(parts), pos
+        piece(last, raw[last:], True)
+        self.decoded = "".join(parts)
+        self.seg_dec, self.seg_raw, self.seg_len, self.seg_lit = seg_dec, seg_raw, seg_len, seg_lit
 
     def to_dec(self, raw_off: int) -> int:
-        return raw_off if self.pos is None else bisect.bisect_left(self.pos, raw_off)
+        """How many decoded characters stand before raw offset ``raw_off``."""
+        if self.seg_dec is None:
+            return raw_off
+        if raw_off > len(self.raw):
+            return len(self.decoded) + 1
+        j = bisect.bisect_right(self.seg_raw, raw_off) - 1
+        if j < 0:
+            return 0
+        d0, r0, n = self.seg_dec[j], self.seg_raw[j], self.seg_len[j]
+        if self.seg_lit[j]:
+            return d0 + min(raw_off - r0, n)
+        return d0 if raw_off == r0 else d0 + n
 
     def to_raw(self, dec_off: int) -> int:
-        return dec_off if self.pos is None else self.pos[min(dec_off, len(self.pos) - 1)]
+        """The raw offset of decoded character ``dec_off`` (the raw length past the end)."""
+        if self.seg_dec is None:
+            return dec_off
+        if dec_off >= len(self.decoded):
+            return len(self.raw)
+        j = bisect.bisect_right(self.seg_dec, dec_off) - 1
+        return self.seg_raw[j] + (dec_off - self.seg_dec[j] if self.seg_lit[j] else 0)
 
     def find(self, s: str, raw_from: int, window: int | None = None) -> tuple[int, int] | None:
         """Raw span of the first occurrence of decoded ``s`` at or after ``raw_from`` (its start
@@ -120,21 +160,27 @@ class RawText:
 
 # --- locating the tree in the raw text ----------------------------------------------------------
 
-_TAGS_ONLY = re.compile(r"(?:\s+|<!--.*?-->|<!\[CDATA\[\s*\]\]>|<![^>]*>|<\?.*?\?>|</?[A-Za-z][^<>]*>)*", re.S)
+# tags, comments, declarations and whitespace, also written as a character reference (``&nbsp;``)
+_TAGS_ONLY = re.compile(
+    r"(?:\s+|&(?:nbsp|ensp|emsp|thinsp|#160|#[xX][aA]0|#819[45]|#8201);|<!--.*?-->|<!\[CDATA\[\s*\]\]>|<![^>]*>|<\?.*?\?>"
+    r"|</?[A-Za-z][^<>]*>)*",
+    re.S,
+)
 RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "xmp", "iframe", "noembed", "noframes"})
 SEARCH_WINDOW = 4000  # lxml's next node stands this close to the previous one in the raw text
 
 
+_LOCAL_NAMES: dict = {}  # tag → local name (a dict lookup: this is called for every node, often)
+
+
 def localname(tag) -> str:
     """``{namespace}Name`` → ``name``; '' for comments and processing instructions."""
-    if not isinstance(tag, str):
-        return ""
-    return _local(tag)
-
-
-@lru_cache(maxsize=4096)
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].lower()
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def markup_only(s: str) -> bool:
@@ -224,7 +270,14 @@ def locate(root, rt: RawText) -> Located:
                 name = localname(tag)
                 pats = patterns[tag] = (name, _start_tag(name), _end_tag(name))
             name, start_pat, end_pat = pats
-            m = start_pat.search(raw, cur) if first else start_pat.search(raw, cur, cur + SEARCH_WINDOW)
+            if first:
+                m = start_pat.search(raw, cur)
+            else:
+                # the common case: the start tag follows at once (only whitespace before it),
+                # where the search would find it too; else search the window
+                m = start_pat.match(raw, _WS.match(raw, cur).end(), cur + SEARCH_WINDOW)
+                if m is None:
+                    m = start_pat.search(raw, cur, cur + SEARCH_WINDOW)
             if m and not first and m.start() > cur and not _skip_ok(raw, cur, m.start()):
                 m = None  # an element lxml invented (implied <p>, <body>...)
             start = m.start() if m else cur
@@ -311,7 +364,10 @@ class Inline:
     pages: list[tuple] = field(default_factory=list)  # (page element, page, before any text)
 
     def text(self) -> tuple[str, list[int]]:
-        s = clean(_BLANKS.sub(" ", "".join(self.pieces)))
+        s = _BLANKS.sub(" ", "".join(self.pieces))
+        # fast path (same result as clean): printable ASCII needs no mapping, and runs of
+        # blanks are single spaces already
+        s = s.strip() if s.isascii() and s.isprintable() else clean(s)
         return take_marks(s) if MARK in s else (s, [])
 
 
@@ -339,7 +395,11 @@ _BOILER_ATTR = re.compile(
 )
 _BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu"})
 _NOTES_ATTR = re.compile(r"foot-?notes?|end-?notes?|(?:^|[\s_-])notes(?:$|[\s_-])", re.I)
-_PAGE_ATTR = re.compile(r"page-?num|pagenum|page-?number|pageno|(?:^|[\s_-])page(?:$|[\s_-])", re.I)
+_PAGE_ATTR = re.compile(
+    r"page-?num|pagenum|page-?number|pageno|page-?break|(?:^|[\s_-])page(?:$|[\s_-])|(?:^|[\s_-])(?:page|pg)_?\d{1,4}(?:$|[\s_-])",
+    re.I,
+)
+_PAGE_ID = re.compile(r"(?:^|[\s_-])(?:page|pg)_?([ivxlc]{1,7}|\d{1,4})$", re.I)
 _LABEL = re.compile(r"^[\[(]?\s*(\d{1,4}|[*†‡§¶]{1,3}|[a-z])\s*[\])]?\.?$")
 _PAGE_TEXT = re.compile(r"^\[?\s*(?:Pg\.?|p\.|Page|S\.)?\s*(\d{1,4}|[ivxlc]{1,6})\s*\]?$", re.I)
 _BACKLINK = frozenset({"↩", "↑", "^", "↩︎", "back", "return"})
@@ -368,8 +428,15 @@ def text_of(el) -> str:
 _NAV_SEPARATORS = re.compile(r"^[\s|•·:,;/\[\]()»«>-]*$")
 
 
+_ALNUM = re.compile(r"[^\W_]")
+
+
 def is_link_list(el) -> bool:
     """A block made only of links to other pages (and separators): site navigation."""
+    # fast path (same result): a word standing in the block itself, outside its children,
+    # is outside every link
+    if (el.text and _ALNUM.search(el.text)) or any(c.tail and _ALNUM.search(c.tail) for c in el):
+        return False
     links = [a for a in el.iter("a") if a.get("href") and not a.get("href").startswith("#")]
     if not links:
         return False
@@ -442,10 +509,15 @@ def page_label(el) -> int | None | bool:
     if localname(el.tag) not in ("span", "a", "div", "p") or not _PAGE_ATTR.search(attrs_text(el)):
         return False
     txt = "".join(el.itertext()).strip()
-    if not txt:  # an empty anchor: a page number only if its id ends in one (Page_12, p12)
+    if not txt:  # an empty anchor: its title (``title="15"``) or an id ending in the page
+        m = _PAGE_TEXT.match(el.get("title") or "")
+        if m:
+            return int(m.group(1)) if m.group(1).isdigit() else None
         ident = el.get("id") or el.get("name") or ""
         m = re.search(r"(\d{1,4})$", ident)
-        return int(m.group(1)) if m else False
+        if m:
+            return int(m.group(1))
+        return None if _PAGE_ID.search(ident) else False  # page_iv: a page, not numeric
     m = _PAGE_TEXT.match(txt)
     if not m:
         return False
@@ -463,8 +535,9 @@ def _after_br(el) -> bool:
 
 
 def level_free_nav(el) -> bool:
-    """Blocks that may be navigation (not headings, table rows or list items of notes)."""
-    return localname(el.tag) in ("p", "li", "div", "center", "dd", "dt", "td")
+    """Blocks that may be navigation (not headings or list items of notes): a paragraph, a
+    list item, a table row of links only (``< backward | Works Index | forward >``)..."""
+    return localname(el.tag) in ("p", "li", "div", "center", "dd", "dt", "td", "tr")
 
 
 class HtmlBuilder:
@@ -483,6 +556,7 @@ class HtmlBuilder:
         self.title_h1: object | None = None
         self.backlinks: set = set()
         self.holds_target: set = set()  # ancestors of note targets
+        self.labels: dict = {}  # <a>/<sup> element → its marker label (None: not a marker)
         self.covered: list[tuple[int, int]] = []
 
     # spans
@@ -491,13 +565,14 @@ class HtmlBuilder:
 
     def prepare(self) -> None:
         ids: dict[str, object] = {}
-        named = [e for e in self.root.iter() if e.get("id") is not None or e.get("name") is not None]
+        named = self.root.xpath("//*[@id or @name]")  # document order, elements only
         for el in named:
             for key in ("id", "name"):
                 if el.get(key):
                     ids.setdefault(el.get(key), el)
         for el in self.root.iter("a", "sup"):
-            if marker_label(el) is None:
+            lbl = self.labels[el] = marker_label(el)
+            if lbl is None:
                 continue
             t = marker_target(el)
             target = ids.get(t) if t else None
@@ -513,8 +588,8 @@ class HtmlBuilder:
             if (el.get("id") or el.get("name")) in self.targets:
                 self.holds_target.update(el.iterancestors())
         h1s = [el for el in self.root.iter("h1")]
-        headings = [el for el in self.root.iter() if isinstance(el.tag, str) and heading_level(el)]
-        if len(h1s) == 1 and headings and headings[0] is h1s[0]:
+        first_heading = next(self.root.iter(*HEADING_LEVEL), None)
+        if len(h1s) == 1 and first_heading is h1s[0]:
             self.title_h1 = h1s[0]
         title_el = next(iter(self.root.iter("title")), None)
         title = text_of(title_el) if title_el is not None else ""
@@ -555,7 +630,7 @@ class HtmlBuilder:
         if not isinstance(child.tag, str):
             return
         name = localname(child.tag)
-        lbl = marker_label(child)
+        lbl = self.labels[child] if name in ("a", "sup") and child in self.labels else marker_label(child)
         if child in self.backlinks:
             if lbl is not None:
                 acc.markers.append(Marker(lbl, None))
@@ -569,6 +644,10 @@ class HtmlBuilder:
             child.get("href", "")[1:] in self.marker_ids or "".join(child.itertext()).strip() in _BACKLINK
         ):
             pass
+        elif in_note and name == "a" and child.get("href", "").startswith("#") and (
+            m := _LABEL.match("".join(child.itertext()).strip())
+        ):
+            acc.markers.append(Marker(m.group(1), None))  # the note's label, linking back
         elif (pg := page_label(child)) is not False:
             acc.pages.append((child, pg, not "".join(acc.pieces).strip()))
         elif name in NON_CONTENT or (child.attrib and is_boilerplate_element(child, True)):
@@ -596,8 +675,12 @@ class HtmlBuilder:
                     page = pg
         text, anchors = acc.text()
         if not text:
-            if end > start and markup_only(self.raw[start:end]):
+            # tags only, or a spacer holding only &nbsp;: nothing to read
+            if end > start and (markup_only(self.raw[start:end]) or not (acc.markers or acc.pages)):
                 self.out.discards.append(Discard(start, end, "boilerplate"))
+            return
+        if is_licence_text(text):  # an e-text's licence header or footer (Project Gutenberg)
+            self.out.discards.append(Discard(start, end, "boilerplate"))
             return
         doc = self.current_doc()
         if note_id is not None:
@@ -627,9 +710,12 @@ class HtmlBuilder:
         if el not in self.holds_target:
             return inherited
         for a in el.iter():
-            if isinstance(a.tag, str) and (a.get("id") or a.get("name")) in self.targets:
+            if not isinstance(a.tag, str):
+                continue  # a comment or processing instruction: no id, no text of its own
+            if (a.get("id") or a.get("name")) in self.targets:
                 return a.get("id") or a.get("name")
-            if a is not el and "".join(a.itertext()).strip():
+            txt = "".join(a.itertext()).strip() if a is not el else ""
+            if txt and not _LABEL.match(txt):  # the note's printed label may come first
                 break
         return inherited
 
@@ -721,10 +807,40 @@ class HtmlBuilder:
                 self.open_heading(level, text, a)
         self.add_block(BLOCK_KIND[name], a, b, acc, note_id)
 
+    def drop_empty_sections(self) -> None:
+        """A heading with only headings under it (the lines of a title page, a half-title)
+        opens no document: its paragraphs go to the nearest document that has a body."""
+        docs = self.out.docs
+        body = [False] * len(docs)
+        for p in self.out.paras:
+            if p.kind != "heading":
+                body[p.doc] = True
+        for n in self.out.notes:
+            body[n.doc] = True
+        for i in range(len(docs) - 1, 0, -1):  # a parent stands before its children
+            if body[i]:
+                body[docs[i].parent] = True
+        if all(body[1:]):
+            return
+        new_index: dict[int, int] = {}
+        kept = []
+        for i, d in enumerate(docs):
+            if i == 0 or body[i]:
+                new_index[i] = len(kept)
+                kept.append(d)
+            else:
+                new_index[i] = new_index[d.parent]  # parents are numbered first
+        for d in kept[1:]:
+            d.parent = new_index[d.parent]
+        for x in (*self.out.paras, *self.out.notes):
+            x.doc = new_index[x.doc]
+        self.out.docs = kept
+
     def finish(self) -> ParsedSource:
         end = max((p.char_end for p in self.out.paras), default=0)
         while len(self.stack) > 1:
             self.close(end)
+        self.drop_empty_sections()
         # link markers to notes: by target id, else by label
         by_label: dict[str, list[int]] = {}
         for i, n in enumerate(self.out.notes):

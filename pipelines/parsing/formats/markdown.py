@@ -16,6 +16,13 @@ function:
   is only a page number between blank lines → ``page_number``;
 - inline: emphasis, links (``[text](url)`` → text), images (alt text), code spans, inline HTML
   tags and backslash escapes are removed (``md_inline``).
+
+Pandoc's Markdown (as converters write it): bracketed spans ``[text]{.class}`` → text (an
+empty one, ``[]{#id}``, is an anchor: nothing), attribute blocks ``{#id .class key="v"}`` after
+headings and links are removed, fenced-div lines (``::: {align="center"}``, ``:::``) are
+``boilerplate``, a backslash ending a line is a line break. A paragraph made only of links
+(and separators such as ``|``), ``[Works Index](..) | [< backward](..)``, is site navigation:
+``boilerplate`` (``is_link_only``).
 """
 
 from __future__ import annotations
@@ -60,6 +67,12 @@ _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]+)>")
 _CODE = re.compile(r"(`+)(.+?)\1")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_ATTR = r"(?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_ATTRS = re.compile(rf"[ \t]*\{{{_ATTR}(?:[ \t]+{_ATTR})*\}}")
+_SPAN = re.compile(r"\[([^\[\]]*)\]\{[^{}\n]*\}")
+FENCED_DIV = re.compile(r"^ {0,3}:{3,}(?:[ \t]*(?:\{[^}]*\}|[\w-]+))?[ \t]*$")
+_HARD_BREAK = re.compile(r"(?<!\\)\\$")
+_NAV_REST = re.compile(r"^[\s|•·:,;/\[\]()»«<>\\-]*$")
 _ESC_BASE = 0xE100  # private-use characters standing for escaped punctuation
 
 
@@ -82,6 +95,10 @@ def md_inline(s: str) -> tuple[str, list[str]]:
             s = _LINK.sub(r"\1", s)
         if "][" in s:
             s = _REF_LINK.sub(r"\1", s)
+    if "{" in s:  # Pandoc attributes: [text]{.class} spans, {#id} after headings and links
+        if "]{" in s:
+            s = _SPAN.sub(r"\1", s)
+        s = _ATTRS.sub("", s)
     if "<" in s:
         s = _AUTOLINK.sub(r"\1", s)
         s = _TAG.sub(lambda m: " " if m.group(0).lower().startswith("<br") else "", s)
@@ -92,6 +109,24 @@ def md_inline(s: str) -> tuple[str, list[str]]:
     if escaped:
         s = re.sub("[\ue100-\ue17f]", lambda m: chr(ord(m.group(0)) - _ESC_BASE), s)
     return clean(s), labels
+
+
+def is_link_only(raw: str) -> bool:
+    """A paragraph made only of links to other pages and separators: two links or more, or one
+    of at most three words (``[< backward](..)``); not a sentence with a link in it."""
+    texts: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        texts.append(m.group(1))
+        return "\x00"
+
+    s = _LINK.sub(keep, raw)
+    if not texts:
+        return False
+    s = _ATTRS.sub("", _SPAN.sub(r"\1", s)).replace("\x00", " ")
+    if not _NAV_REST.match(s):
+        return False
+    return len(texts) >= 2 or len(md_inline(texts[0])[0].split()) <= 3
 
 
 def front_matter_end(lines: list[Line]) -> int:
@@ -146,6 +181,11 @@ class _Builder:
         self.para("heading", [raw], start, end)
 
     def para(self, kind: str, pieces: list[str], start: int, end: int) -> None:
+        if len(pieces) > 1 and "\\" in "".join(pieces):
+            pieces = [_HARD_BREAK.sub("", p.rstrip()) for p in pieces]
+        if kind == "text" and "](" in pieces[0] and is_link_only(" ".join(pieces)):
+            self.out.discards.append(Discard(start, end, "boilerplate"))  # site navigation
+            return
         joined = reflow(pieces, self.vocab) if len(pieces) > 1 else pieces[0]
         body, labels = md_inline(joined)
         body, anchors = take_marks(body) if labels else (body, [])
@@ -214,6 +254,10 @@ def parse(text: str) -> ParsedSource:
         ln = lines[i]
         t = ln.text
         if ln.blank:
+            i += 1
+            continue
+        if FENCED_DIV.match(t):
+            out.discards.append(Discard(*ln.span(), "boilerplate"))
             i += 1
             continue
         if FENCE.match(t):

@@ -23,6 +23,13 @@ a source note, numbered endnotes at the end with ``p. N`` back-references, ``*``
    (``printed_page_before``; ``page_runs``: the text under a running head carrying its number
    is on that page, a chapter opening starts the page the next number names), else from
    the model (``page_estimated``).
+
+Page-by-page OCR dumps (HathiTrust full text): a ``## p. 12 (#20) ####`` marker line is a
+``page_number`` discard, and so is a bare number among the first two or last four lines of a
+marked page (``page_edges``); where no blank lines separate paragraphs, a line ending a
+sentence and shorter than 70% of the median line ends its paragraph (``short_last_line``); an
+unspaced line end is read as a word broken by the OCR only in files whose wrapped lines keep a
+trailing space.
 """
 
 from __future__ import annotations
@@ -73,6 +80,24 @@ class LineInfo:
     page: int | None = None
 
 
+# a HathiTrust full-text page marker: "## p. 12 (#20) ######" (printed page, scan number)
+HATHI_PAGE = re.compile(r"^## p\. ?(\S*) \(#\d+\) #+[ \t]*$")
+
+
+def page_edges(lines: list[Line]) -> set[int]:
+    """Indexes of the lines near the edges of the pages that page markers delimit (the first
+    two and the last four content lines of each page): where a bare number is a page number
+    in text without blank lines around it."""
+    marks = [i for i, ln in enumerate(lines) if HATHI_PAGE.match(ln.text)]
+    if not marks:
+        return set()
+    edges: set[int] = set()
+    for a, b in zip(marks, [*marks[1:], len(lines)]):
+        content = [i for i in range(a + 1, b) if not lines[i].blank]
+        edges.update(content[:2] + content[-4:])
+    return edges
+
+
 def classify_lines(lines: list[Line]) -> list[LineInfo]:
     """Each raw line's role. Page numbers and running heads must stand alone (blank lines or
     the file's edge on both sides); OCR noise may stand anywhere. A chapter label
@@ -84,10 +109,19 @@ def classify_lines(lines: list[Line]) -> list[LineInfo]:
     out: list[LineInfo] = []
     n = len(lines)
     prev_label = False  # the last non-blank line was a chapter label
+    edges = page_edges(lines)
     for i, ln in enumerate(lines):
         if ln.blank:
             out.append(LineInfo("blank"))
             continue
+        if edges:
+            m = HATHI_PAGE.match(ln.text)
+            if m:  # the page marker opens its page: no bottom-of-page anchor
+                out.append(LineInfo("page_number"))
+                continue
+            if i in edges and page_number(ln.text) is not None:
+                out.append(LineInfo("page_number", page_number(ln.text)))
+                continue
         was_label, prev_label = prev_label, False
         if chapter_label(ln.text) and label_texts[ln.text.strip()] == 1:
             out.append(LineInfo("content"))
@@ -181,6 +215,7 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
     blocks: list[Block] = []
     cur: list[Line] = []
     gap, sep, pending_gap, pending_sep = 0, False, 0, False
+    short = short_last_line(lines, info, prepared)
 
     def flush():
         nonlocal cur
@@ -214,6 +249,8 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
                 split = True  # a footnote ends with its "—Ed." line; the text goes on
             elif len(cur) == 1 and is_salutation(ptxt) and re.match(r"^\s*[A-Z“\"(]", txt):
                 split = True  # "Comrades," / "Dear Mr. Smith:" on its own line opens the text
+            elif short and len(ptxt.strip()) < short and _SENT_END.search(ptxt):
+                split = True  # no blank lines between paragraphs: a short last line ends one
             else:
                 last_in_block = idx + 1 == len(lines) or info[idx + 1].kind != "content"
                 if last_in_block and _SENT_END.search(ptxt) and is_run_in_subheading(txt):
@@ -231,6 +268,19 @@ def make_blocks(lines: list[Line], info: list[LineInfo], prepared: list[str]) ->
     for b in blocks:
         b.prepared = [prepared[ln.number - 1] for ln in b.lines]
     return blocks
+
+
+def short_last_line(lines: list[Line], info: list[LineInfo], prepared: list[str]) -> int:
+    """In text with (almost) no blank lines between paragraphs (page-by-page OCR dumps), the
+    length under which a line ending a sentence is a paragraph's last line (70% of the median
+    line); 0 where blank lines separate the paragraphs."""
+    content = [len(prepared[ln.number - 1].strip()) for ln, li in zip(lines, info) if li.kind == "content"]
+    kinds = [li.kind for li in info if li.kind != "ocr_noise"]
+    # blank lines standing between two text lines (not those under a page marker)
+    gaps = sum(1 for a, b, c in zip(kinds, kinds[1:], kinds[2:]) if a == "content" and b == "blank" and c in ("blank", "content"))
+    if len(content) < 10 or gaps * 15 > len(content):
+        return 0
+    return int(0.7 * sorted(content)[len(content) // 2])
 
 
 _SALUTATION = re.compile(r"^\s*(?:Dear\s+[\w.’' ]{1,30}?|[A-Z][\w.’']*(?:\s+[A-Z][\w.’']*){0,3})\s*[,:]\s*$")
@@ -406,6 +456,11 @@ class _Builder:
         self.marks: dict[int, list[tuple[int, int, str]]] = {}  # line number -> [(start, end, tag)]
         self.para_lines: list[list[Line]] = []  # raw lines of each paragraph
         self.para_markers: list[list[str]] = []  # marker tags of each paragraph, in order
+        # a line end without its space is a word broken by the OCR only where wrapped lines
+        # keep one (scans of this kind); where (almost) none does (a HathiTrust page dump),
+        # every line end is unspaced and says nothing
+        content = [ln.text for ln, li in zip(self.lines, self.info) if li.kind == "content"]
+        self.glue = sum(1 for t in content if t.endswith((" ", "\t"))) > 0.05 * len(content)
 
     def prepare(self, raw: str) -> str:
         trail = " " if raw[len(raw.rstrip()):] else ""
@@ -972,7 +1027,7 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
                 s = s[:start] + MARK + s[end:]
             tags.extend(tag for _s, _e, tag in sorted(b.marks.get(ln.number, [])))
             pieces.append(b.prepare(s) if marks else b.prepared[ln.number - 1])
-        body = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=True), b.vocab)
+        body = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=b.glue), b.vocab)
         body = repair_debris(body, b.vocab)
         if out.paras[pi].kind == "heading":
             body = repair_caps_heading(body, b.vocab)
@@ -994,7 +1049,7 @@ def _finish_paras(b: _Builder, model: PageModel, pending_notes: list) -> None:
         for k, tag in enumerate(tags):
             tag_pos[tag] = (pi, b.para_anchors[pi][k] if k < len(b.para_anchors[pi]) else None)
     for j, (d, _npara, blk, order) in enumerate(pending_notes):
-        txt = clean(reflow(blk.prepared, b.vocab, glue_unspaced=True))
+        txt = clean(reflow(blk.prepared, b.vocab, glue_unspaced=b.glue))
         star = _STAR_NOTE.match(txt)
         if star:
             txt = txt[: star.end()] + repair_debris(txt[star.end() :], b.vocab)
@@ -1077,7 +1132,7 @@ def parse_endnotes(b: _Builder, blocks: list[Block], doc: int) -> list[tuple[int
         pieces = [b.prepared[ln.number - 1] for ln in lines]
         if n:
             pieces[0] = _NOTE_START.sub("", pieces[0], count=1)
-        txt = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=True), b.vocab)
+        txt = repair_split_capitals(reflow(pieces, b.vocab, glue_unspaced=b.glue), b.vocab)
         page, txt = backref_page(txt)
         txt = repair_debris(txt, b.vocab)
         if n == 0:

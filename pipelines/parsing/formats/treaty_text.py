@@ -14,33 +14,54 @@ Records (the contract's root is a ``page``):
   the date and place of signing from its signing line (``signing_place_date``);
 - each article is a ``section`` document titled ``Article N`` (``article_heading``);
 - the preamble and article texts are ``text`` paragraphs (blank-line blocks, wrapping undone);
+  a paragraph wholly in square brackets is an editor's remark (``editorial``);
 - the closing clause (``In witness whereof``) or the signing line (``Done at ...``, or a bare
   ``Moscow, March 4, 1936.``) and everything after it in the instrument (names, ``For the Government of
   ...:``) are ``signature`` paragraphs;
 - separator rules → ``boilerplate``; a lone number between blank lines → ``page_number``.
+
+Treaty texts saved as Markdown or web text (``markup_lines``): YAML front matter, lines that
+are only an HTML tag or comment (``<meta ...>``, ``<!--more-->``) or an image, Markdown heading
+marks (``### Article 1``) and code backticks around a line are ``boilerplate``; a ``#`` heading
+naming an instrument (``### Secret Additional Protocol.``) opens that instrument even before the
+first one is signed. Article headings are read in the languages such texts come in
+(``Article``, ``Artikel``, ``Articolo``, ``Artículo``, ``Статья``...). After a signature, an
+``Article 1`` heading or a long text block (a preamble) opens the next instrument (the next
+language version, say). A Project Gutenberg licence frame is ``boilerplate``. Signing dates in
+words are read (``the twenty-seventh day of August in the year one thousand nine hundred and
+twenty-eight``).
 """
 
 from __future__ import annotations
 
 import re
 
-from pipelines.parsing.dates import ParsedDate, find_dates
-from pipelines.parsing.formats.plain import is_rule_line, looks_like_heading, vocabulary_if_needed
+from pipelines.parsing.dates import MONTHS, ParsedDate, find_dates
+from pipelines.parsing.formats.html import is_bracketed_remark
+from pipelines.parsing.formats.markdown import front_matter_end
+from pipelines.parsing.formats.plain import (
+    is_rule_line,
+    licence_frame,
+    looks_like_heading,
+    vocabulary_if_needed,
+)
 from pipelines.parsing.layout import page_number
 from pipelines.parsing.records import Discard, Doc, Para, ParsedSource
 from pipelines.parsing.text import Line, clean, line_blocks, reflow, split_lines
 
 FORMAT = "treaty_text"
 
+# "Article" in the languages treaty texts of the period come in (also in ``detect.ARTICLE_HEADING``)
+ARTICLE_WORD = r"ARTICLE|Article|ART\.|Art\.|ARTIKEL|Artikel|Articolo|Artículo|Artigo|Artykuł|СТАТЬЯ|Статья|Článek"
 ARTICLE = re.compile(
-    r"^[ \t]*((?:ARTICLE|Article|ART\.|Art\.)[ \t]+(?:\d{1,3}|[IVXLC]{1,7}|[A-Z][a-z]+(?:-[a-z]+)?)\b\.?)[ \t]*[.:—–-]?[ \t]*"
+    rf"^[ \t]*(?:#{{1,6}}[ \t]*)?((?:{ARTICLE_WORD})[ \t]+(?:\d{{1,3}}|[IVXLC]{{1,7}}|[A-Z][a-z]+(?:-[a-z]+)?)\b\.?)[ \t]*[.:—–-]?[ \t]*"
 )
 SIGNING = re.compile(
-    r"^\W*(?:Done|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,60}?\b(?:at|in)[ \t]+"
+    r"^\W*(?:Done|DONE|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,60}?\b(?:at|in)[ \t]+"
     r"(?:the[ \t]+city[ \t]+of[ \t]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
 )
 SIGNING_ANYWHERE = re.compile(
-    r"\b(?:Done|Signed|Made|Executed|Drawn up)\b(?:[ \t\n]+in[ \t\n]+(?:duplicate|triplicate|\w+[ \t\n]+copies))?[^.]{0,30}?\b(?:at|in)[ \t\n]+"
+    r"\b(?:Done|DONE|Signed|Made|Executed|Drawn up)\b(?:[ \t\n]+in[ \t\n]+(?:duplicate|triplicate|\w+[ \t\n]+copies))?[^.]{0,30}?\b(?:at|in)[ \t\n]+"
     r"(?:the[ \t\n]+city[ \t\n]+of[ \t\n]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
 )
 WITNESS = re.compile(r"^\W*IN (?:WITNESS|FAITH) WHEREOF|^\W*In (?:witness|faith) whereof", re.M)
@@ -84,12 +105,58 @@ def signing_place_date(text: str) -> tuple[str | None, object | None]:
 _DAY_OF = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+([A-Z][a-z]+),?\s+(?:in\s+the\s+year\s+)?(\d{4})")
 
 
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+}
+_NUM_WORD = "|".join(sorted(_UNITS, key=len, reverse=True))
+_WORDS = rf"(?:{_NUM_WORD}|hundred|thousand|and)(?:[ \t\n-]+(?:{_NUM_WORD}|hundred|thousand|and))*"
+_DAY_OF_WORDS = re.compile(
+    rf"\b({_WORDS})[ \t\n]+day[ \t\n]+of[ \t\n]+([A-Z][a-z]+),?[ \t\n]+(?:in[ \t\n]+the[ \t\n]+year[ \t\n]+)?(\d{{4}}|{_WORDS})",
+    re.I,
+)
+
+
+def number_in_words(s: str) -> int | None:
+    """``twenty-seventh`` → 27; ``one thousand nine hundred and twenty-eight`` → 1928;
+    ``nineteen hundred and twenty five`` → 1925; None when a word is not a number."""
+    total, cur = 0, 0
+    for w in re.split(r"[\s-]+", s.lower().strip()):
+        if w == "and" or not w:
+            continue
+        if w == "hundred":
+            cur = (cur or 1) * 100
+        elif w == "thousand":
+            total += (cur or 1) * 1000
+            cur = 0
+        elif w in _UNITS:
+            cur += _UNITS[w]
+        else:
+            return None
+    return total + cur
+
+
 def day_of_month_date(text: str):
-    """``the 16th day of March, 1921`` → a day-precision ParsedDate (None if absent)."""
+    """``the 16th day of March, 1921`` / ``the twenty-seventh day of August in the year one
+    thousand nine hundred and twenty-eight`` → a day-precision ParsedDate (None if absent)."""
     m = _DAY_OF.search(text)
-    if not m:
-        return None
-    got = find_dates(f"{m.group(2)} {m.group(1)}, {m.group(3)}")
+    if m:
+        day, month, year = m.group(1), m.group(2), m.group(3)
+    else:
+        m = _DAY_OF_WORDS.search(text)
+        if not m or m.group(2).lower() not in MONTHS:
+            return None
+        day, year = number_in_words(m.group(1)), (m.group(3) if m.group(3).isdigit() else number_in_words(m.group(3)))
+        if not day or not year or not 0 < day <= 31 or not 1000 <= int(year) <= 2100:
+            return None
+        month = m.group(2)
+    got = find_dates(f"{month} {day}, {year}")
     if not got:
         return None
     return ParsedDate(got[0].date, got[0].precision, got[0].old_style, m.group(0), m.start(), m.end())
@@ -134,10 +201,77 @@ def is_instrument_heading(block: list[Line]) -> bool:
     )
 
 
+_MARKUP_LINE = re.compile(r"^[ \t]*(?:<!--.*-->|</?[A-Za-z][^<>]*>|!\[[^\]]*\]\([^)]*\))[ \t]*$")
+_HEADING_MARKS = re.compile(r"^([ \t]*)(#{1,6})[ \t]*(?=\S)")
+_TRAILING_MARKS = re.compile(r"[ \t]+#+[ \t]*$")
+_CODE_LINE = re.compile(r"^([ \t]*)(`+)([^`].*?)(`+)[ \t]*$")
+
+
+def markup_lines(text: str, lines: list[Line], out: ParsedSource) -> tuple[list[Line], set[int]]:
+    """The lines with web markup taken out (see module doc): markup-only lines become blank,
+    heading marks and backticks become spaces (offsets unchanged); what was taken out is
+    ``boilerplate``. Returns the lines and the numbers of the lines that were ``#`` headings."""
+    skip: set[int] = set()
+    fm = front_matter_end(lines)
+    if fm:
+        out.discards.append(Discard(lines[0].span()[0], lines[fm - 1].span()[1], "boilerplate"))
+        for ln in lines[1 : fm - 1]:
+            m = re.match(r"^title:\s*(.+)$", ln.text.strip())
+            if m:
+                out.title = clean(m.group(1).strip("'\""))
+        skip.update(ln.number for ln in lines[:fm])
+    frame = licence_frame(text)
+    if frame is not None:
+        body_start, body_end, meta = frame
+        outside = [ln for ln in lines if not ln.blank and (ln.end <= body_start or ln.start >= body_end)]
+        for blk in line_blocks(outside):
+            out.discards.append(Discard(blk[0].span()[0], blk[-1].span()[1], "boilerplate"))
+        skip.update(ln.number for ln in outside)
+        out.title = out.title or meta.get("title")
+    result: list[Line] = []
+    headed: set[int] = set()
+    for ln in lines:
+        t = ln.text
+        if ln.number in skip or _MARKUP_LINE.match(t):
+            if ln.number not in skip and t.strip():
+                out.discards.append(Discard(*ln.span(), "boilerplate"))
+            result.append(Line(ln.number, ln.start, ln.end, " " * len(t)))
+            continue
+        cuts: list[tuple[int, int]] = []
+        m = _HEADING_MARKS.match(t)
+        if m:
+            headed.add(ln.number)
+            cuts.append((m.start(2), m.end(2)))
+            m2 = _TRAILING_MARKS.search(t)
+            if m2 and m2.start() > m.end():
+                cuts.append((m2.start(), m2.end()))
+        m = _CODE_LINE.match(t)
+        if m:
+            cuts += [(m.start(2), m.end(2)), (m.start(4), m.end(4))]
+        for a, b in cuts:
+            t = t[:a] + " " * (b - a) + t[b:]
+            out.discards.append(Discard(ln.start + a, ln.start + b, "boilerplate"))
+        result.append(ln if t == ln.text else Line(ln.number, ln.start, ln.end, t))
+    return result, headed
+
+
+LONG_PREAMBLE = 200  # a text block this long after a signature opens the next instrument
+
+
+def _opens_next_instrument(block: list[Line]) -> bool:
+    """After a signature: a first article (``Article 1``, ``Artikel I``) or a long text
+    block (the next instrument's preamble), not names or signing lines."""
+    ah = article_heading(block[0].text)
+    if ah is not None:
+        return ah[0].split()[-1].rstrip(".").lower() in ("1", "i", "one")
+    joined = " ".join(ln.text.strip() for ln in block)
+    return len(joined) > LONG_PREAMBLE and not SIGNING.match(joined) and not WITNESS.match(joined)
+
+
 def parse(text: str) -> ParsedSource:
-    lines = split_lines(text)
-    vocab = vocabulary_if_needed(text)
     out = ParsedSource(format=FORMAT)
+    lines, headed = markup_lines(text, split_lines(text), out)
+    vocab = vocabulary_if_needed(text)
     root = out.add_doc(Doc(kind="page", char_start=0, char_end=len(text)))
     blocks = line_blocks(lines)
     state = {"inst": None, "article": None, "signed": False, "page": None}
@@ -177,14 +311,16 @@ def parse(text: str) -> ParsedSource:
             continue
         a, b = block[0].span()[0], block[-1].span()[1]
         title_block = (state["inst"] is None and not out.paras and all(looks_like_heading(ln.text) or ln.text.isupper() for ln in block) and len(block) <= 4)
-        if title_block or ((state["signed"] or state["inst"] is None) and is_instrument_heading(block)):
-            title = clean(" ".join(ln.text for ln in block))
+        named = len(block) == 1 and block[0].number in headed and bool(_INSTRUMENT.search(block[0].text))
+        named = named and article_heading(block[0].text) is None
+        if title_block or named or ((state["signed"] or state["inst"] is None) and is_instrument_heading(block)):
+            title = clean(" ".join(ln.text for ln in block)).rstrip(".")
             open_instrument(title, a)
             add("heading", [ln.text for ln in block], a, b)
             if out.title is None:
                 out.title = title
             continue
-        if state["inst"] is None:
+        if state["inst"] is None or (state["signed"] and _opens_next_instrument(block)):
             open_instrument(out.title or "", a)
         # article headings may stand at any line of a block (no blank line before them)
         pieces: list[Line] = []
@@ -196,7 +332,7 @@ def parse(text: str) -> ParsedSource:
                     pieces = []
                 heading, cut = ah
                 s = ln.start + (len(ln.text) - len(ln.text.lstrip()))
-                head_end = s + len(heading)
+                head_end = ln.start + ln.text.index(heading) + len(heading)
                 state["article"] = out.add_doc(
                     Doc(kind="section", char_start=s, char_end=ln.span()[1], parent=state["inst"], title=clean(heading).rstrip("."))
                 )
@@ -234,6 +370,9 @@ def add_block(add, pieces: list[Line], state: dict) -> None:
     ):
         for ln in pieces:  # names and "For the Government of ...:" lines: one each
             add("signature", [ln.text], *ln.span())
+        return
+    if not state["signed"] and is_bracketed_remark(joined):
+        add("editorial", [ln.text for ln in pieces], a, b)  # "[The section below was not published ...]"
         return
     add("signature" if state["signed"] else "text", [ln.text for ln in pieces], a, b)
 
