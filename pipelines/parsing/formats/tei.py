@@ -17,6 +17,10 @@ The rules, each a named function:
 - Blocks: ``p``/``ab`` → text, ``head``/``titlePart`` → heading, ``dateline``/``byline``/
   ``docImprint`` → editorial, ``signed``/``salute`` and loose text in ``closer`` → signature,
   ``item`` → list_item, ``row`` → table_row (cells joined by `` | ``), ``quote`` → quote.
+  A list's ``<label>`` opens its ``<item>``'s paragraph (``1. Murder ...``).
+- In a writing (a treaty printed in a document), a ``p``/``ab``/``head`` whose whole text is an
+  article heading (``article_title``: ``Article I``) is a heading opening an article
+  ``section`` up to the next one or the closing clause (``In witness whereof``, ``<closer>``).
 - ``<note>`` inside a block: a footnote ``Note`` anchored where it stands (its text leaves the
   paragraph's text); ``<note type="source">`` is a document-level ``source_note``.
 - ``<pb n=...>``: the page model (``Para.page``); its tag is discarded as ``page_number``.
@@ -46,6 +50,7 @@ from pipelines.parsing.formats.html import (
     markup_gaps,
     markup_only,
 )
+from pipelines.parsing.formats.treaty_text import SIGNING, WITNESS, article_heading
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
 from pipelines.parsing.text import MARK, clean
 
@@ -286,6 +291,40 @@ def writing_metadata(el, doc: Doc) -> None:
 XML_TITLES = frozenset({"title", "head", "heading", "h"})
 
 
+def next_element(el):
+    """The next sibling that is an element (comments and processing instructions skipped)."""
+    nxt = el.getnext()
+    while nxt is not None and not isinstance(nxt.tag, str):
+        nxt = nxt.getnext()
+    return nxt
+
+
+def is_item(el) -> bool:
+    return el is not None and localname(el.tag) == "item"
+
+
+def article_title(el) -> str | None:
+    """``<p rend="center">Article I</p>`` (or a ``head``): a block whose whole text is an
+    article heading (``Article I``, ``ARTICLE 2.``, small capitals printed ``article iii``) →
+    its title (``Article I``); None otherwise."""
+    text = plain_text(el)
+    if len(text) > 40:
+        return None
+    ah = article_heading(text)
+    if ah and not text[ah[1] :].strip():
+        return ah[0].rstrip(".:")
+    ah = article_heading(text.upper())  # small capitals encoded in lower case
+    if ah and not text[ah[1] :].strip():
+        word, num = ah[0].rstrip(".:").split(maxsplit=1)
+        return f"{word.capitalize()} {num if not num.isalpha() or re.fullmatch('[IVXLC]+', num) else num.capitalize()}"
+    return None
+
+
+def closes_instrument(text: str) -> bool:
+    """The closing clause of a treaty (``In witness whereof``, ``Done at ...``)."""
+    return bool(WITNESS.match(text) or SIGNING.match(text))
+
+
 def is_xml_record(el) -> bool:
     """Generic XML: an element whose direct children include a title (and something more)."""
     kids = [c for c in el if isinstance(c.tag, str)]
@@ -390,6 +429,8 @@ class TeiBuilder:
             if kind == "text" and is_bracketed_remark(text):
                 kind = "editorial"
             p = self.out.add_para(Para(doc=doc, kind=kind, text=text, char_start=start, char_end=end, page=page))
+            d = self.out.docs[doc]
+            d.char_end = max(d.char_end, end)
             self.add_names(p, text, names)
         elif end > start and markup_only(self.raw[start:end]):
             self.out.discards.append(Discard(start, end, "boilerplate"))
@@ -429,27 +470,40 @@ class TeiBuilder:
         return n in BLOCK_KIND or bool("".join(el.itertext()).strip())
 
     def has_block(self, el) -> bool:
-        """Whether ``el`` holds a non-inline element (not counting what notes hold)."""
+        """Whether ``el`` holds a non-inline element (not counting what notes hold). The cells
+        of a ``row`` are its inline content (one ``table_row`` paragraph, cells joined by
+        `` | ``) unless a cell holds a block itself."""
+        row = localname(el.tag) == "row"
         for c in el:
             if not isinstance(c.tag, str):
                 continue
             n = localname(c.tag)
             if n == "note":
                 continue
+            if row and n == "cell":
+                if self.has_block(c):
+                    return True
+                continue
             if n not in INLINE or self.has_block(c):
                 return True
         return False
 
-    def walk(self, el, doc: int, in_quote: bool = False) -> None:
+    def walk(self, el, doc: int, in_quote: bool = False, label: tuple[Inline, tuple[int, int]] | None = None) -> None:
+        """Blocks of ``el`` into ``doc``. ``label``: a list label (gathered text and span) that
+        opens the first paragraph of this ``item``. In a writing, an article heading opens an
+        article ``section`` that holds what follows up to the next one or the closing clause."""
         name = localname(el.tag)
         in_quote = in_quote or name in ("quote", "epigraph", "cit")
         run = Inline()
         span: list[int] = []
         run_kind = "quote" if in_quote else RUN_KIND.get(name, "text")
+        cur = doc  # the open article section, else ``doc``
+        articles = self.out.docs[doc].kind in WRITINGS
+        pending = None  # a <label> waiting for its <item>
 
         def flush() -> None:
             if span:
-                self.add_block(run_kind, span[0], span[1], run, doc)
+                self.add_block(run_kind, span[0], span[1], run, cur)
             run.pieces.clear()
             run.notes.clear()
             run.pages.clear()
@@ -463,13 +517,32 @@ class TeiBuilder:
             else:
                 span.extend(ab)
 
+        if label is not None:
+            run.pieces.extend(label[0].pieces)
+            run.notes.extend(label[0].notes)
+            run.pages.extend(label[0].pages)
+            extend(label[1])
         if el.text and el.text.strip():
             run.pieces.append(el.text)
             extend(self.loc.text.get(el))
         for c in el:
             n = localname(c.tag)
+            held, pending = pending, None
             if not isinstance(c.tag, str):
-                pass
+                pending = held  # a comment between a label and its item
+            elif n == "label" and is_item(next_element(c)):
+                flush()
+                pending = (Inline(), self.span(c))
+                self.collect(c, pending[0])
+                pending[0].pieces.append(" ")
+            elif n == "item" and held is not None and self.is_block(c):
+                flush()
+                acc = held[0]
+                self.collect(c, acc)
+                self.add_block("list_item", held[1][0], self.span(c)[1], acc, cur)
+            elif n == "item" and held is not None:
+                flush()
+                self.walk(c, cur, in_quote, held)
             elif n == "teiheader":
                 flush()
                 self.discard(c, "boilerplate")
@@ -488,28 +561,35 @@ class TeiBuilder:
                 extend(self.span(c))
             elif n == "note":
                 flush()
-                self.add_note(c, doc, None, None)
+                self.add_note(c, cur, None, None)
                 if (c.get("type") or "").lower() == "source":
                     d = self.out.docs[doc]
                     d.provenance = d.provenance or plain_text(c, skip_notes=False)
             elif n in DIVS:
                 flush()
+                cur = doc
                 self.div(c, doc)
             elif self.fmt == "xml" and is_xml_record(c):
                 flush()
-                self.xml_record(c, doc)
+                self.xml_record(c, cur)
             elif self.fmt == "xml" and n in XML_TITLES and not self.has_block(c):
                 flush()
                 acc = Inline()
                 self.collect(c, acc)
-                self.add_block("heading", *self.span(c), acc, doc)
+                self.add_block("heading", *self.span(c), acc, cur)
             elif self.is_block(c):
                 flush()
                 acc = Inline()
                 self.collect(c, acc)
                 a, b = self.span(c)
                 kind = BLOCK_KIND.get(n, "text")
-                self.add_block("quote" if in_quote and kind == "text" else kind, a, b, acc, doc)
+                title = article_title(c) if articles and n in ("p", "ab", "head") else None
+                if title:
+                    cur = self.out.add_doc(Doc(kind="section", char_start=a, char_end=b, parent=doc, title=title))
+                    kind = "heading"
+                elif articles and cur != doc and (n == "closer" or closes_instrument(plain_text(c))):
+                    cur = doc  # the closing clause belongs to the instrument, not its last article
+                self.add_block("quote" if in_quote and kind == "text" else kind, a, b, acc, cur)
             elif n in INLINE:
                 if n in ("lb", "cb", "anchor", "milestone"):
                     run.pieces.append(" ")
@@ -522,7 +602,9 @@ class TeiBuilder:
                     extend(self.span(c))
             else:
                 flush()
-                self.walk(c, doc, in_quote)
+                if articles and cur != doc and n == "closer":
+                    cur = doc
+                self.walk(c, cur, in_quote)
             if c.tail and c.tail.strip():
                 run.pieces.append(c.tail)
                 extend(self.loc.tail.get(c))

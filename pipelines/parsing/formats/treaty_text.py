@@ -34,6 +34,7 @@ twenty-eight``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from pipelines.parsing.dates import MONTHS, ParsedDate, find_dates
@@ -56,15 +57,41 @@ ARTICLE_WORD = r"ARTICLE|Article|ART\.|Art\.|ARTIKEL|Artikel|Articolo|Artículo|
 ARTICLE = re.compile(
     rf"^[ \t]*(?:#{{1,6}}[ \t]*)?((?:{ARTICLE_WORD})[ \t]+(?:\d{{1,3}}|[IVXLC]{{1,7}}|[A-Z][a-z]+(?:-[a-z]+)?)\b\.?)[ \t]*[.:—–-]?[ \t]*"
 )
+# the signing formula, "<verb> ... <preposition> <Place>", in English, French, German, Russian, Dutch
+_UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"
+_PLACE = rf"([{_UPPER}][\w'’.-]*(?:[ \t]+[{_UPPER}][\w'’.-]*){{0,2}})"
+_SIGNED_AT = (
+    r"(?:(?:Done|DONE|Signed|SIGNED|Made|Executed|Drawn up|Given)\b{gap}\b(?:at|in)"
+    r"|(?:Fait|FAIT)\b{gap}(?<!\w)(?:à|a|À|A)"
+    r"|(?:Geschehen|GESCHEHEN|Gegeben|Unterzeichnet)\b{gap}\b(?:zu|in)"
+    r"|(?:Совершено|СОВЕРШЕНО|Подписано|ПОДПИСАНО|Составлено)(?!\w){gap}(?<!\w)(?:в|во)"
+    r"|(?:Gedaan|GEDAAN|Getekend|Geteekend)\b{gap}\b(?:te|in))"
+)
 SIGNING = re.compile(
-    r"^\W*(?:Done|DONE|Signed|Made|Executed|Drawn up|Given)\b[^.\n]{0,60}?\b(?:at|in)[ \t]+"
-    r"(?:the[ \t]+city[ \t]+of[ \t]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
+    r"^\W*" + _SIGNED_AT.format(gap=r"[^.\n]{0,60}?") + r"[ \t]+(?:the[ \t]+city[ \t]+of[ \t]+)?" + _PLACE,
 )
 SIGNING_ANYWHERE = re.compile(
-    r"\b(?:Done|DONE|Signed|Made|Executed|Drawn up)\b(?:[ \t\n]+in[ \t\n]+(?:duplicate|triplicate|\w+[ \t\n]+copies))?[^.]{0,30}?\b(?:at|in)[ \t\n]+"
-    r"(?:the[ \t\n]+city[ \t\n]+of[ \t\n]+)?([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,2})",
+    r"(?<!\w)" + _SIGNED_AT.format(gap=r"(?:[ \t\n]+in[ \t\n]+(?:duplicate|triplicate|\w+[ \t\n]+copies))?[^.]{0,30}?")
+    + r"[ \t\n]+(?:the[ \t\n]+city[ \t\n]+of[ \t\n]+)?" + _PLACE,
 )
-WITNESS = re.compile(r"^\W*IN (?:WITNESS|FAITH) WHEREOF|^\W*In (?:witness|faith) whereof", re.M)
+WITNESS = re.compile(
+    r"^\W*(?:IN (?:WITNESS|FAITH) WHEREOF|In (?:witness|faith) whereof|EN FOI DE QUOI|En foi de quoi"
+    r"|ZU URKUND DESSEN|Zu Urkund dessen|В УДОСТОВЕРЕНИЕ ЧЕГО|В удостоверение чего|TER OORKONDE WAARVAN"
+    r"|Ter oorkonde waarvan)",
+    re.M,
+)
+# month names of signing dates in French, German, Russian (genitive) and Dutch
+FOREIGN_MONTHS = {
+    m: i + 1
+    for names in (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+        "januar februar märz april mai juni juli august september oktober november dezember",
+        "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+        "januari februari maart april mei juni juli augustus september oktober november december",
+    )
+    for i, m in enumerate(names.split())
+}
+_FOREIGN_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er|\.)?[ \t\n]+([^\W\d_]+)[ \t\n]+(\d{4})(?!\d)")
 _ORDINALS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -95,7 +122,7 @@ def signing_place_date(text: str) -> tuple[str | None, object | None]:
     if place and place.lower() in ("the", "duplicate", "two"):
         place = None
     rest = text[m.start():] if m else text
-    d = day_of_month_date(rest)
+    d = day_of_month_date(rest) or foreign_date(rest)
     if d is not None:
         return place, d
     dates = find_dates(rest)
@@ -140,6 +167,21 @@ def number_in_words(s: str) -> int | None:
         else:
             return None
     return total + cur
+
+
+def foreign_date(text: str):
+    """``le 27 août 1928`` / ``am 28. September 1939`` / ``23 августа 1939 года`` /
+    ``27 Augustus 1928`` → a day-precision ParsedDate (None if absent)."""
+    for m in _FOREIGN_DATE.finditer(text):
+        month = FOREIGN_MONTHS.get(m.group(2).lower())
+        if month is None:
+            continue
+        try:
+            day = dt.date(int(m.group(3)), month, int(m.group(1)))
+        except ValueError:
+            continue
+        return ParsedDate(day, "day", None, m.group(0), m.start(), m.end())
+    return None
 
 
 def day_of_month_date(text: str):
@@ -374,12 +416,43 @@ def add_block(add, pieces: list[Line], state: dict) -> None:
     if not state["signed"] and is_bracketed_remark(joined):
         add("editorial", [ln.text for ln in pieces], a, b)  # "[The section below was not published ...]"
         return
+    if not state["signed"] and len(pieces) == 1:
+        for part in preamble_parts(pieces[0]):
+            add("text", [part.text], *part.span())
+        return
     add("signature" if state["signed"] else "text", [ln.text for ln in pieces], a, b)
+
+
+# the turn of a preamble from the recitals to what the parties did: "...policy; Have decided to
+# conclude a Treaty ...", "Have agreed as follows:", "Hebben besloten", "Ont résolu", "Haben beschlossen"
+_PREAMBLE_TURN = re.compile(
+    r"(?<=[;:])[ \t]*(?=(?:(?:Have|HAVE|Hebben|HEBBEN|Ont|ONT|Haben|HABEN|Sont|SONT|Sind|SIND)[ \t]+"
+    r"(?:agreed|resolved|decided|AGREED|RESOLVED|DECIDED|besloten|BESLOTEN|overeengekomen|résolu|RÉSOLU|décidé|"
+    r"convenu|CONVENU|convenus|beschlossen|BESCHLOSSEN|vereinbart|übereingekommen)\b|Решили|РЕШИЛИ|Согласились|СОГЛАСИЛИСЬ))"
+)
+LONG_LINE = 500  # a one-line block this long may be a whole preamble
+
+
+def preamble_parts(line: Line) -> list[Line]:
+    """A long one-line preamble split where it turns from the recitals to what the parties
+    did (``...;Have decided to conclude a Treaty``); any other line is left whole."""
+    if len(line.text) < LONG_LINE:
+        return [line]
+    cuts = [m.end() for m in _PREAMBLE_TURN.finditer(line.text)]
+    if not cuts:
+        return [line]
+    bounds = [0, *cuts, len(line.text)]
+    return [
+        Line(line.number, line.start + x, line.start + y, line.text[x:y])
+        for x, y in zip(bounds, bounds[1:])
+        if line.text[x:y].strip()
+    ]
 
 
 def _signing_metadata(out: ParsedSource, text: str) -> None:
     """Date and place of each instrument from its signature paragraphs (the first giving a
-    place: the witness clause may precede the ``Done at`` line)."""
+    place: the witness clause may precede the ``Done at`` line); an unsigned instrument takes
+    those of the signing formula that closes it (the next signed instrument's)."""
     sigs: dict[int, list[str]] = {}
     for p in out.paras:
         if p.kind == "signature":
@@ -400,3 +473,15 @@ def _signing_metadata(out: ParsedSource, text: str) -> None:
         if date is not None:
             d.date, d.date_precision, d.date_text = date.date, date.precision, date.text
             d.date_old_style = date.old_style
+    # an instrument with no signing line of its own (the treaty before its protocol, signed
+    # once at the end) is closed by the next signing formula: it takes that place and date
+    closing = None
+    for i in range(len(out.docs) - 1, 0, -1):
+        d = out.docs[i]
+        if d.parent != 0:
+            continue
+        if i in sigs:
+            closing = d if d.date is not None else None
+        elif closing is not None and d.date is None and d.place is None:
+            d.place, d.date, d.date_precision = closing.place, closing.date, closing.date_precision
+            d.date_text, d.date_old_style = closing.date_text, closing.date_old_style
