@@ -53,3 +53,16 @@ def test_find_dates_returns_all_in_order_with_spans():
     found = find_dates(s)
     assert [f.date for f in found] == [dt.date(1920, 5, 10), dt.date(1922, 4, 16)]
     assert s[found[0].start : found[0].end] == "May 10, 1920"
+
+
+def test_dates_found_only_where_a_form_can_start():
+    # find_dates tries each form only at month names / day numbers: what finditer would find
+    from pipelines.parsing.dates import _PATTERNS, may_hold_date
+
+    s = "MayDay 12 May 1920; x3 March 1921, 2(15) November 1917 and Sept. 5, 1922 (Sep 6 or 7, 1922)"
+    got = [(d.text, d.date) for d in find_dates(s)]
+    assert got == [("12 May 1920", dt.date(1920, 5, 12)), ("March 1921", dt.date(1921, 3, 1)),
+                   ("2(15) November 1917", dt.date(1917, 11, 15)), ("Sept. 5, 1922", dt.date(1922, 9, 5))]
+    starts = {m.start() for _, rx in _PATTERNS for m in rx.finditer(s)}
+    assert {d.start for d in find_dates(s)} <= starts
+    assert not may_hold_date("12 Mai 1920") and find_dates("12 Mai 1920") == []

@@ -707,3 +707,14 @@ def test_page_markers_and_paragraphs_without_blank_lines():
     firsts = [p.text.split()[:2] for p in out.paras]
     assert firsts == [["The", "commission"], ["Both", "delegations"], ["Both", "delegations"], ["The", "commission"]]
     assert out.paras[0].text.endswith("three long sittings it agreed on the line.")
+
+
+def test_token_parts_match_the_core_pattern():
+    # repair_spacing splits tokens into (leading punctuation, core, trailing punctuation)
+    # without the _CORE regular expression: the same parts
+    from pipelines.parsing.layout import _CORE, _Tokens
+
+    cache = _Tokens()
+    for tok in ["word", "(Lenin),", "—", "“ZVorks”", "1917.", "_x_", "¹²", "a.b", "...", "Deputies1", "Ж!"]:
+        cache.add(tok, Vocabulary.from_text(""))
+        assert cache.cores[tok] == _CORE.match(tok).groups(), tok

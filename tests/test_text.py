@@ -174,3 +174,32 @@ def test_english_prefers_solid():
     assert not english_prefers_solid("the", "rules")  # "therules" is no word
     assert not english_prefers_solid("of", "course")  # "ofcourse" rarer than "of course"
     assert not english_prefers_solid("power", "station")
+
+
+# --- fast paths: the same results as the regular expressions that define them ---------------
+
+TRICKY = [
+    "", " ", "a", "Anglo-French-American co-operation", "--a-b--c-", "x-", "-x", "a - b", "Peopleʹs All‐Russian",
+    "l’Humanité, ßtraße ÀÖ×Øö÷øÿ", "İstanbul Kelvin\u212a Ÿ", "Москва and Paris", "under_score 1917-1918", "it's don't ’tis",
+    "line one\nline-\ntwo \n\n", "\u00adsoft\u200bhyphen\u00a0space\tTab\rCR", "word¹ note² 3rd",
+]
+
+
+@pytest.mark.parametrize("s", TRICKY)
+def test_word_helpers_match_their_patterns(s):
+    from pipelines.parsing.text import _ENDS_WORD, _TOKEN, _WORD, _ends_word, lower_words, n_words
+
+    assert lower_words(s) == [w.lower() for w in _TOKEN.findall(s)]
+    assert n_words(s) == len(_WORD.findall(s))
+    assert _ends_word(s) == bool(_ENDS_WORD.search(s))
+
+
+def test_vocabulary_counts_words_inside_lines_only():
+    v = Vocabulary.from_text("Anglo-French talks resumed today\nThe talks ended in Paris today\nabout")
+    # each line's first and last words are left out (possible halves of broken words)
+    assert v.counts == Counter({"talks": 2, "resumed": 1, "ended": 1, "in": 1, "paris": 1})
+
+
+def test_take_marks_takes_the_space_before_each_sentinel():
+    s = f"Deputies {MARK}and  {MARK}{MARK} peace {MARK}"
+    assert take_marks(s) == ("Deputiesand peace", [8, 11, 11, 17])

@@ -30,6 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -347,29 +348,31 @@ def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
     if gaz.automaton is None or not text:
         return []
     norm = normalize(text)
-    hits: list[tuple[int, int, AliasForm]] = []
+    forms_of = gaz.forms
+    # (-length, start, end, form): one hit per (start, length), so sorting never compares forms
+    hits: list[tuple[int, int, int, AliasForm]] = []
     for end_idx, key in gaz.automaton.iter(norm):
         end = end_idx + 1
         start = end - len(key)
         if not _boundary_ok(norm, start, end):
             continue
-        for form in gaz.forms[key]:
+        for form in forms_of[key]:
             if form.titled and not _TITLE_RE.search(norm[max(0, start - 30):start]):
                 continue
             if form.standalone and _prev_word_capitalised(norm, start):
                 continue
-            hits.append((start, end, form))
+            hits.append((start - end, start, end, form))
             break
     # longest match wins; among equals, the earlier one
-    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
-    taken: list[tuple[int, int]] = []
+    hits.sort()
+    taken = bytearray(len(norm))  # 1 for each character inside a chosen span
     chosen: list[_Candidate] = []
-    for start, end, form in hits:
-        if any(start < e and s < end for s, e in taken):
+    for _, start, end, form in hits:
+        if taken.find(1, start, end) != -1:  # overlaps a longer (or earlier) hit
             continue
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         chosen.append(_Candidate(start, end, text[start:end], form.entity_ids, form.method, form.generic))
-    chosen.sort(key=lambda c: c.char_start)
+    chosen.sort(key=itemgetter(0))  # by char_start
     if any(c.generic for c in chosen):
         chosen = [c for c in chosen if not (c.generic and _qualified(c, norm, chosen, gaz))]
     return chosen
@@ -416,7 +419,8 @@ def _link(text: str, gaz: Gazetteer, recent: dict[str, int] | None = None, here:
     norm = normalize(text) if ambiguous else ""
     out = []
     for c in cands:
-        eid = _resolve(c, gaz, sure, years, recent, here, norm)
+        ids = c.entity_ids
+        eid = ids[0] if len(ids) == 1 else _resolve(c, gaz, sure, years, recent, here, norm)
         if eid is not None:
             out.append(Mention(c.char_start, c.char_end, c.surface, eid, c.method))
     return out
@@ -452,7 +456,7 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
     mentions: list[dict] = []
     for source_id in sorted(by_source):
         recent: dict[str, int] = {}
-        for i, p in enumerate(sorted(by_source[source_id], key=lambda r: r["paragraph_id"])):
+        for i, p in enumerate(sorted(by_source[source_id], key=itemgetter("paragraph_id"))):
             text = p.get("text") or ""
             for m in _link(text, gaz, recent, i):
                 recent[m.entity_id] = i
@@ -466,7 +470,7 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
                     "surface": m.surface,
                     "method": m.method,
                 })
-    mentions.sort(key=lambda r: (r["entity_id"], r["paragraph_id"], r["char_start"]))
+    mentions.sort(key=itemgetter("entity_id", "paragraph_id", "char_start"))
     return entity_rows(mentions, gaz.entities), mentions
 
 
@@ -477,9 +481,10 @@ def entity_rows(mentions: list[dict], entities: Mapping[str, Entity]) -> list[di
     docs: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, int] = defaultdict(int)
     for m in mentions:
-        surfaces[m["entity_id"]].add(m["surface"])
-        docs[m["entity_id"]].add(m["doc_id"])
-        counts[m["entity_id"]] += 1
+        eid = m["entity_id"]
+        surfaces[eid].add(m["surface"])
+        docs[eid].add(m["doc_id"])
+        counts[eid] += 1
     rows = []
     for eid in sorted(counts):
         ent = entities[eid]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.parsing.dates import ParsedDate, find_dates
+from pipelines.parsing.dates import ParsedDate, find_dates, may_hold_date
 
 __all__ = ["TextEvent", "dates_in", "find_text_events", "merge_style_pairs", "split_sentences"]
 
@@ -54,12 +54,24 @@ _OPENERS = {
 }
 
 
+_NEXT_NAME = re.compile(r"\s+([A-Z][a-z'’-]+)")
+
+
 def _initials_before_name(text: str, stop: int, word: str) -> bool:
     """``V.M.`` before ``Molotov``: unspaced initials of a person, not a sentence end."""
     if not _INITIALS.fullmatch(word) or word in _NOT_INITIALS:
         return False
-    nxt = re.match(r"\s+([A-Z][a-z'’-]+)", text[stop:])
+    nxt = _NEXT_NAME.match(text, stop)
     return bool(nxt) and nxt.group(1) not in _OPENERS
+
+
+def _word_before_stop(text: str, start: int, stop: int) -> str:
+    """The run of word characters and dots before the full stop at ``stop - 1``, not reaching
+    back before ``start`` (what ``([\\w.]+)\\.$`` captures in ``text[start:stop]``; "" if none)."""
+    k = stop - 1
+    while k > start and (text[k - 1].isalnum() or text[k - 1] in "._"):  # \w is alnum or _
+        k -= 1
+    return text[k : stop - 1]
 
 
 @lru_cache(maxsize=4096)
@@ -71,10 +83,10 @@ def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     start = 0
     for m in _SENT_END.finditer(text):
         stop = m.start() + 1
-        word = re.search(r"([\w.]+)\.$", text[start:stop])
-        if text[m.start()] == "." and word:
-            w = word.group(1).lower()
-            if w in _ABBREV or (len(w) == 1 and w.isalpha()) or _initials_before_name(text, stop, word.group(1)):
+        word = _word_before_stop(text, start, stop) if text[m.start()] == "." else ""
+        if word:
+            w = word.lower()
+            if w in _ABBREV or (len(w) == 1 and w.isalpha()) or _initials_before_name(text, stop, word):
                 continue
         end = m.end() - len(m.group(0)) + len(m.group(0).rstrip())
         spans.append((start, end))
@@ -137,6 +149,8 @@ def dates_in(text: str) -> list[ParsedDate]:
 def find_text_events(paragraph_text: str) -> list[TextEvent]:
     """The unambiguously dated events stated in one paragraph (see the module docstring)."""
     out: list[TextEvent] = []
+    if not may_hold_date(paragraph_text):
+        return out  # no date in any sentence: no event
     for s_start, s_end in split_sentences(paragraph_text):
         sentence = paragraph_text[s_start:s_end].strip()
         if not sentence or sentence.endswith("?") or len(sentence.split()) < 4:

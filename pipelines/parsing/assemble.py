@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict
+from dataclasses import fields
 
-from pipelines.parsing.records import ParsedSource
+from pipelines.parsing.records import ParsedSource, Work
 from pipelines.parsing.text import n_words
 
 
@@ -46,10 +46,12 @@ def make_ids(source_id: str, prefix: str, starts: list[int], ranks: list[int] | 
     for start, rank in zip(starts, ranks):
         base = f"{source_id}:{prefix}{_at(start)}"
         k = rank
-        while f"{base}.{k:02d}" in seen:
+        rid = f"{base}.{k:02d}"
+        while rid in seen:
             k += 1
-        seen.add(f"{base}.{k:02d}")
-        ids.append(f"{base}.{k:02d}")
+            rid = f"{base}.{k:02d}"
+        seen.add(rid)
+        ids.append(rid)
     return ids
 
 
@@ -64,18 +66,29 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[list[int]]:
     return merged
 
 
+_TEXT_LINE = re.compile(r"[^\n]*\S[^\n]*")  # a line piece holding some non-whitespace
+
+
 def uncovered_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans of non-whitespace text (one per line piece) that no span in ``spans`` covers."""
     merged = merge_spans(spans)
     gaps, pos = [], 0
     for a, b in merged + [[len(text), len(text)]]:
         if a > pos:
-            for m in re.finditer(r"[^\n]*\S[^\n]*", text[pos:a]):
+            for m in _TEXT_LINE.finditer(text, pos, a):  # (as in text[pos:a]: no anchors)
                 seg = m.group(0)
                 lead = len(seg) - len(seg.lstrip())
-                gaps.append((pos + m.start() + lead, pos + m.start() + len(seg.rstrip())))
+                gaps.append((m.start() + lead, m.start() + len(seg.rstrip())))
         pos = max(pos, b)
     return gaps
+
+
+_WORK_FIELDS = tuple(f.name for f in fields(Work))
+
+
+def _work_row(w: Work) -> dict:
+    """``dataclasses.asdict(w)`` for a Work (whose fields all hold immutable values), faster."""
+    return {name: getattr(w, name) for name in _WORK_FIELDS}
 
 
 def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[dict]]:
@@ -174,7 +187,7 @@ def assemble(source_id: str, text: str, parsed: ParsedSource) -> dict[str, list[
                 "anchor_char": n.anchor_char,
                 "text": n.text,
                 "refers_to": None if n.refers_to is None else note_ids[n.refers_to],
-                "cited_works": [asdict(w) for w in n.cited_works],
+                "cited_works": [_work_row(w) for w in n.cited_works],
                 "line_start": ls,
                 "line_end": le,
                 "char_start": n.char_start,

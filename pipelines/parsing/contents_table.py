@@ -118,11 +118,14 @@ def entries_from_rows(rows: list[ContentsRow]) -> list[ContentsEntry]:
     return out
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def heading_key(s: str) -> str:
     """Letters and digits only, lower case, chapter label and footnote marks removed."""
     s = _SUPERSCRIPTS.sub("", strip_markdown(s.replace("#", " ")))
     s = CHAPTER_LABEL.sub("", s.strip())
-    return re.sub(r"[\W_]+", "", s.lower())
+    return _NOT_ALNUM.sub("", s.lower())
 
 
 def strip_parenthetical(title: str) -> str:

@@ -146,16 +146,50 @@ def _from_match(kind: str, m: re.Match, default_year: int | None) -> ParsedDate 
 
 
 _DIGIT = re.compile(r"\d")
+# the first three letters of every name in MONTH (no two of them can overlap)
+_MONTH_START = re.compile(r"Jan|Feb|Ma[ry]|Apr|Ju[nl]|Aug|Sep|Oct|Nov|Dec")
+# the forms of _PATTERNS that open with the month name; the others open with a day number
+_OPEN_WITH_MONTH = {"md_md_y", "md_d_y", "md_y", "m_y"}
+
+
+def _finditer_from(rx: re.Pattern, s: str, starts: list[int]) -> list[re.Match]:
+    """``rx.finditer(s)`` for a pattern whose matches can only start at the positions ``starts``
+    (ascending): the pattern is tried at those positions only, leftmost first, without
+    overlaps."""
+    out = []
+    pos = 0
+    for p in starts:
+        if p >= pos:
+            m = rx.match(s, p)
+            if m:
+                out.append(m)
+                pos = m.end()
+    return out
+
+
+def may_hold_date(s: str) -> bool:
+    """False when ``find_dates`` finds nothing in ``s`` nor in any part of it: every form has a
+    month name and a day or a year."""
+    return bool(_DIGIT.search(s)) and bool(_MONTH_START.search(s))
 
 
 def find_dates(s: str, default_year: int | None = None) -> list[ParsedDate]:
     """Every date in ``s``, leftmost first, longest form preferred at each place."""
-    if not _DIGIT.search(s):  # every form has a day or a year: skip the patterns (fast path)
+    if not _DIGIT.search(s):  # fast path (see may_hold_date)
         return []
+    month_starts = [m.start() for m in _MONTH_START.finditer(s)]
+    if not month_starts:
+        return []
+    # a form opening with a day starts at a digit with no word character (\w) before it
+    day_starts = []
+    for m in _DIGIT.finditer(s):
+        p = m.start()
+        if not p or not (s[p - 1].isalnum() or s[p - 1] == "_"):
+            day_starts.append(p)
     found: list[ParsedDate] = []
     taken: list[tuple[int, int]] = []
     for kind, rx in _PATTERNS:
-        for m in rx.finditer(s):
+        for m in _finditer_from(rx, s, month_starts if kind in _OPEN_WITH_MONTH else day_starts):
             if any(m.start() < b and a < m.end() for a, b in taken):
                 continue
             pd = _from_match(kind, m, default_year)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import accumulate
 
 from pipelines.parsing.text import Vocabulary, normalize_chars
 
@@ -72,26 +73,31 @@ def running_heads(lines: list[str], min_repeats: int | None = None) -> set[str]:
         min_repeats = max(3, len(lines) // 500)
     counts: Counter = Counter()
     for i, ln in enumerate(lines):
-        key = _head_key(ln)
-        if not key:
-            continue
         before = i == 0 or not lines[i - 1].strip()
         after = i + 1 == len(lines) or not lines[i + 1].strip()
         if before or after:
-            counts[key] += 1
+            key = _head_key(ln)
+            if key:
+                counts[key] += 1
     return {k for k, c in counts.items() if c >= min_repeats}
+
+
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
+_PAGE_OR_VOL = re.compile(r"^(?:pp?\.|Vol\.)")
+_DIGITS = re.compile(r"\d+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _head_key(line: str) -> str | None:
     if len(line) > 70:
         return None
     t = normalize_chars(line).strip()
-    if not (3 <= len(t) <= 60) or not re.search(r"[A-Za-z]{3}", t) or t.endswith((".", ",", ";", ":", "?", "!")):
+    if not (3 <= len(t) <= 60) or not _THREE_LETTERS.search(t) or t.endswith((".", ",", ";", ":", "?", "!")):
         return None
-    if re.match(r"^(?:pp?\.|Vol\.)", t):
+    if _PAGE_OR_VOL.match(t):
         return None
-    key = re.sub(r"\d+", "", t).strip().lower()
-    key = re.sub(r"\s+", " ", key)
+    key = _DIGITS.sub("", t).strip().lower()
+    key = _WHITESPACE.sub(" ", key)
     return key if len(key) >= 3 else None
 
 
@@ -148,6 +154,12 @@ def strip_debris(text: str) -> str:
 
 
 
+_WIDE_GAP = re.compile(r"\s{2,}")
+_DIGIT_SPACE_COMMA = re.compile(r"(?<=\d) +,")
+_COMMA_YEAR = re.compile(r"(\d),(1[6-9]\d\d)\b")
+_SPACED_INITIAL = re.compile(r"\b([A-Z]) \.(?= [A-Z])")
+
+
 def repair_spacing(line: str, vocab: Vocabulary) -> str:
     """Re-join words the OCR split into letters or pieces, using the text's vocabulary.
 
@@ -156,17 +168,21 @@ def repair_spacing(line: str, vocab: Vocabulary) -> str:
     ``R EV O LU TIO N A R Y`` → ``REVOLUTIONARY``. A run of tokens is joined when the joined
     word is known to the vocabulary (or is a run of single letters / digits) and at least one
     piece is not a word by itself, so ``in to`` or ``a part`` stay apart."""
-    if "  " in line.strip():
+    core = line.strip()
+    if "  " in core:
         # wide gaps separate words, single spaces separate letters: join inside each chunk
-        chunks = re.split(r"\s{2,}", line.strip())
-        out = " ".join(_join_chunk(c, vocab) for c in chunks)
+        out = " ".join(_join_chunk(c, vocab) for c in _WIDE_GAP.split(core))
     else:
-        out = _join_chunk(line.strip(), vocab)
+        out = _join_chunk(core, vocab)
     lead = line[: len(line) - len(line.lstrip())]
     trail = line[len(line.rstrip()):]
-    out = re.sub(r"(?<=\d) +,", ",", out)  # "27 ,1922" → "27,1922"
-    out = re.sub(r"(\d),(1[6-9]\d\d)\b", r"\1, \2", out)  # "14,1918" → "14, 1918"
-    out = re.sub(r"\b([A-Z]) \.(?= [A-Z])", r"\1.", out)  # "V . Ulyanov" → "V. Ulyanov"
+    # (each pattern needs the text tested for first: a cheap test skips most lines)
+    if " ," in out:
+        out = _DIGIT_SPACE_COMMA.sub(",", out)  # "27 ,1922" → "27,1922"
+    if ",1" in out:
+        out = _COMMA_YEAR.sub(r"\1, \2", out)  # "14,1918" → "14, 1918"
+    if " ." in out:
+        out = _SPACED_INITIAL.sub(r"\1.", out)  # "V . Ulyanov" → "V. Ulyanov"
     return lead + out + trail
 
 
@@ -189,92 +205,140 @@ def _is_word(piece: str, vocab: Vocabulary) -> bool:
 _CORE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$")
 
 
-def _frag_cache(vocab: Vocabulary) -> dict:
-    cache = getattr(vocab, "_layout_frag_cache", None)
+class _Tokens:
+    """Per vocabulary: each token's (leading punctuation, core, trailing punctuation), and the
+    tokens that are fragments (a rare short piece, not a common word, or a single digit)."""
+
+    def __init__(self):
+        self.cores: dict[str, tuple[str, str, str]] = {}
+        self.frags: set[str] = set()
+
+    def add(self, t: str, vocab: Vocabulary) -> None:
+        # what _CORE matches, without the regular expression (\w is alnum or "_"; a token
+        # holds no newline)
+        a, b = 0, len(t)
+        while a < b and not (t[a].isalnum() or t[a] == "_"):
+            a += 1
+        while b > a and not (t[b - 1].isalnum() or t[b - 1] == "_"):
+            b -= 1
+        parts = (t[:a], t[a:b], t[b:])
+        self.cores[t] = parts
+        core = parts[1]
+        if core and (
+            (core.isalpha() and len(core) <= 5 and _piece_count(core, vocab) < 5) or (core.isdigit() and len(core) == 1)
+        ):
+            self.frags.add(t)
+
+
+def _tokens(vocab: Vocabulary) -> _Tokens:
+    cache = getattr(vocab, "_layout_tokens", None)
     if cache is None:
-        cache = {}
-        vocab._layout_frag_cache = cache
+        cache = vocab._layout_tokens = _Tokens()
     return cache
+
+
+def _run_length(parts: list[str], test) -> int:
+    """How many of the first parts pass ``test``."""
+    n = 0
+    for p in parts:
+        if not test(p):
+            break
+        n += 1
+    return n
+
+
+def _is_single(p: str) -> bool:
+    return len(p) == 1
+
+
+def _join_at(cores: list[tuple[str, str, str]], i: int, maxk: int, vocab: Vocabulary) -> tuple[int, str] | None:
+    """The join starting at token ``i`` of ``k`` tokens (longest first, 2 <= k <= ``maxk``),
+    as (k, joined token), or None. Tokens ``i+1 .. i+maxk-1`` carry no leading and tokens
+    ``i .. i+maxk-2`` no trailing punctuation (see ``_join_chunk``)."""
+    lead, first, _ = cores[i]
+    if not first:
+        return None
+    # a hyphenated first token joins by its last segment: "ALL-RU SSIA"
+    prefix = ""
+    if "-" in first:
+        cut = first.rindex("-") + 1
+        prefix, first = first[:cut], first[cut:]
+        if not first:
+            return None
+    parts = [first]
+    parts.extend(c[1] for c in cores[i + 1 : i + maxk])
+    words = list(accumulate(parts))  # words[k - 1]: the first k parts joined
+    # the first k parts are all digits / all letters / all single characters when k <= these
+    n_digits = _run_length(parts, str.isdigit)
+    n_alpha = _run_length(parts, str.isalpha)
+    n_single = _run_length(parts, _is_single)
+    counts: list[int] = []  # _piece_count of the first parts, as far as needed
+
+    def first_counts(k: int) -> list[int]:
+        while len(counts) < k:
+            counts.append(_piece_count(parts[len(counts)], vocab))
+        return counts[:k]
+
+    caps_first = len(cores[i][1]) == 1 and cores[i][1].isupper()
+    for caps_pass in (False, True) if caps_first else (False,):
+        for k in range(maxk, 1, -1):
+            if n_digits >= k:
+                ok = n_single >= k  # "2 7" → "27", "1 9 2 2" → "1922"
+            elif n_alpha < k:
+                ok = False
+            elif n_single >= k and k >= 3 and not caps_pass:
+                ok = True  # "A L L", "M a r c h": spaced letters
+            elif caps_pass:
+                # "M ETALW ORKERS": capitals split into fragments after a lone letter
+                ok = len(parts[0]) == 1 and words[k - 1].isupper() and max(first_counts(k)) < 3
+            else:
+                word = words[k - 1]
+                whole = vocab.count(word.lower())
+                # the joined word must be known and commoner than its rarest piece
+                # ("W hat", "RU SSIA"; not "in to", "any one")
+                ok = whole >= 2 and whole > min(first_counts(k))
+                if ok and k == 2 and len(parts[0]) == 1 and parts[0].lower() in {"a", "i"}:
+                    # "a part" / "I tell": the one-letter word is real unless the other
+                    # half is no word at all
+                    ok = not _is_word(parts[1], vocab)
+                if ok and not (word.isupper() or word[1:].islower()):
+                    ok = False
+            if ok:
+                return k, lead + prefix + words[k - 1] + cores[i + k - 1][2]
+    return None
 
 
 def _join_chunk(chunk: str, vocab: Vocabulary) -> str:
     toks = chunk.split()
     if len(toks) < 2:
         return chunk
-    cache = _frag_cache(vocab)
-    frag = []
+    cache = _tokens(vocab)
+    known = cache.cores
     for t in toks:
-        f = cache.get(t)
-        if f is None:
-            core = _CORE.match(t).group(2)
-            f = bool(core) and (
-                (core.isalpha() and len(core) <= 5 and _piece_count(core, vocab) < 5) or (core.isdigit() and len(core) == 1)
-            )
-            cache[t] = f
-        frag.append(f)
-    if not any(frag):
+        if t not in known:
+            cache.add(t, vocab)
+    if cache.frags.isdisjoint(toks):
         return " ".join(toks)
     # a join can only start at or just before a rare piece (a fragment, not a common word)
-    cores = [_CORE.match(t).groups() for t in toks]
+    frag = [t in cache.frags for t in toks]
+    cores = [known[t] for t in toks]
     out: list[str] = []
     i = 0
     n = len(toks)
     while i < n:
-        joined = False
         if not (frag[i] or (i + 1 < n and frag[i + 1])):
             out.append(toks[i])
             i += 1
             continue
+        # a join takes at most 12 tokens with no punctuation between them
         maxk = 1
         while maxk < 12 and i + maxk < n and not cores[i + maxk - 1][2] and not cores[i + maxk][0] and cores[i + maxk][1]:
             maxk += 1
-        if maxk >= 2 and (frag[i] or frag[i + 1]):
-            tries = [(k, False) for k in range(maxk, 1, -1)]
-            if len(cores[i][1]) == 1 and cores[i][1].isupper():
-                tries += [(k, True) for k in range(maxk, 1, -1)]
-            for k, caps_pass in tries:
-                group = cores[i : i + k]
-                # only the first may carry leading, only the last trailing punctuation
-                if any(c[0] for c in group[1:]) or any(c[2] for c in group[:-1]):
-                    continue
-                parts = [c[1] for c in group]
-                if not all(parts) or not any(frag[i : i + k]):
-                    continue
-                # a hyphenated first token joins by its last segment: "ALL-RU SSIA"
-                prefix = ""
-                if "-" in parts[0]:
-                    cut = parts[0].rindex("-") + 1
-                    prefix, parts[0] = parts[0][:cut], parts[0][cut:]
-                    if not parts[0]:
-                        continue
-                word = "".join(parts)
-                if all(p.isdigit() for p in parts):
-                    ok = all(len(p) == 1 for p in parts)  # "2 7" → "27", "1 9 2 2" → "1922"
-                elif not word.isalpha():
-                    ok = False
-                elif all(len(p) == 1 for p in parts) and k >= 3 and not caps_pass:
-                    ok = True  # "A L L", "M a r c h": spaced letters
-                elif caps_pass:
-                    # "M ETALW ORKERS": capitals split into fragments after a lone letter
-                    ok = word.isupper() and len(parts[0]) == 1 and all(_piece_count(p, vocab) < 3 for p in parts)
-                else:
-                    whole = vocab.count(word.lower())
-                    piece_counts = [_piece_count(p, vocab) for p in parts]
-                    # the joined word must be known and commoner than its rarest piece
-                    # ("W hat", "RU SSIA"; not "in to", "any one")
-                    ok = whole >= 2 and whole > min(piece_counts)
-                    if ok and k == 2 and len(parts[0]) == 1 and parts[0].lower() in {"a", "i"}:
-                        # "a part" / "I tell": the one-letter word is real unless the other
-                        # half is no word at all
-                        ok = not _is_word(parts[1], vocab)
-                    if ok and not (word.isupper() or word[1:].islower()):
-                        ok = False
-                if ok:
-                    out.append(group[0][0] + prefix + word + group[-1][2])
-                    i += k
-                    joined = True
-                    break
-        if not joined:
+        joined = _join_at(cores, i, maxk, vocab) if maxk >= 2 else None
+        if joined:
+            out.append(joined[1])
+            i += joined[0]
+        else:
             out.append(toks[i])
             i += 1
     return " ".join(out)

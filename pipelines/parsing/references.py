@@ -49,7 +49,7 @@ from collections.abc import Iterable
 
 from pipelines.parsing.dates import JULIAN_LAST, MONTH, find_dates, julian_to_gregorian
 from pipelines.parsing.records import Note, Work
-from pipelines.parsing.text import normalize_chars
+from pipelines.parsing.text import emphasis_text, normalize_chars
 
 MONTH_WORD = r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 
@@ -172,7 +172,12 @@ _SENT_END = re.compile(r"([\w.)]+)\.\*?\s+(?=[*“\"(]?[A-Z0-9])")
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$|^[A-Z][a-z]?$")
 
 
+_GROUP_CHARS = frozenset("*“\"([")  # every _GROUP match starts with one of these
+
+
 def _protected(s: str) -> list[tuple[int, int]]:
+    if _GROUP_CHARS.isdisjoint(s):
+        return []
     return [(m.start(), m.end()) for m in _GROUP.finditer(s)]
 
 
@@ -184,10 +189,12 @@ def split_top(s: str, sep: str) -> list[str]:
     """Split ``s`` at ``sep`` outside emphasis, quotes and brackets."""
     spans = _protected(s)
     out, last = [], 0
-    for i, ch in enumerate(s):
-        if ch == sep and not _inside(i, spans):
+    i = s.find(sep)
+    while i >= 0:
+        if not _inside(i, spans):
             out.append(s[last:i])
             last = i + 1
+        i = s.find(sep, i + 1)
     out.append(s[last:])
     return [p.strip() for p in out]
 
@@ -367,28 +374,42 @@ def _strip_part(p: str) -> str:
     return p.strip(" .")
 
 
+def _may_have_pages(s: str) -> bool:
+    """False when ``_PAGES`` cannot match ``s`` (it needs ``p.``, ``page`` or ``S.``)."""
+    return "p." in s or "page" in s or "S." in s
+
+
+def _may_have_volume(s: str) -> bool:
+    """False when ``_VOLUME`` cannot match ``s`` (it needs ``Vol`` or ``Bd.``)."""
+    return "Vol" in s or "Bd." in s
+
+
 def read_facts(region: str) -> Facts:
     """Publication facts in ``region`` (the text after a title, up to the next anchor)."""
     f = Facts()
     s = region
+    # (each pattern is tried only where the text holds the words it needs)
     # pages
-    for m in _PAGES.finditer(s):
-        if f.pages is None and m.group("bad") is None:
-            f.pages = _RX6.sub("-", m.group("list")).strip()
-            f.page_start, f.page_end = expand_pages(f.pages)
-        elif f.pages is None:
-            f.pages = None  # OCR noise before the digits: leave unread
-    s = _PAGES.sub(",", s)
+    if _may_have_pages(s):
+        for m in _PAGES.finditer(s):
+            if f.pages is None and m.group("bad") is None:
+                f.pages = _RX6.sub("-", m.group("list")).strip()
+                f.page_start, f.page_end = expand_pages(f.pages)
+            elif f.pages is None:
+                f.pages = None  # OCR noise before the digits: leave unread
+        s = _PAGES.sub(",", s)
     # volume
-    for m in _VOLUME.finditer(s):
-        if not f.volume_seen:
-            f.volume_seen = True
-            f.volume = read_volume(m.group("v"))
-    s = _VOLUME.sub(",", s)
-    m = _ISSUE.search(s)
-    if m:
-        f.issue = _RX7.sub("", m.group("n"))
-    s = _ISSUE.sub(",", s)
+    if _may_have_volume(s):
+        for m in _VOLUME.finditer(s):
+            if not f.volume_seen:
+                f.volume_seen = True
+                f.volume = read_volume(m.group("v"))
+        s = _VOLUME.sub(",", s)
+    if "No" in s:  # _ISSUE
+        m = _ISSUE.search(s)
+        if m:
+            f.issue = _RX7.sub("", m.group("n"))
+        s = _ISSUE.sub(",", s)
     # dates (day precision only; a month date gives the year)
     dates = []
     range_years: set[int] = set()
@@ -513,6 +534,7 @@ _SERIES = re.compile(
 _PERIODICAL_NO = re.compile(
     r"(?P<name>(?:The\s+)?[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|i|and|of|de|la|des|du))*?)\s+No\.\s*\d"
 )
+_ANY_PERIODICAL = re.compile("|".join(re.escape(p) for p in PERIODICALS))  # every _PERIODICAL_AT match holds one
 _QUOTED = re.compile(r"“([^”\"]{3,200})[”\"]|\"([^\"]{3,200})\"")
 _PERIODICAL_AT = re.compile(
     r"(?<![\w*])(" + "|".join(sorted((re.escape(p) for p in PERIODICALS), key=len, reverse=True)) + r")(?![\w*])(?=\*?\s*(?:[,.;:(]|No\.|for\b|of\b|$))"
@@ -533,9 +555,11 @@ class Anchor:
 
 
 def _strip_emph(s: str) -> str:
+    if "*" not in s and "_" not in s:  # _EMPH needs one of them
+        return s
     prev = None
     while prev != s:
-        prev, s = s, _EMPH.sub(r"\2", s)
+        prev, s = s, _EMPH.sub(emphasis_text, s)
     return s
 
 
@@ -559,7 +583,7 @@ def find_anchors(s: str) -> list[Anchor]:
     def free(a: int, b: int) -> bool:
         return not any(a < y and x < b for x, y in taken)
 
-    for m in _EMPH.finditer(s):
+    for m in _EMPH.finditer(s) if "*" in s or "_" in s else ():
         inner = m.group(2)
         if _PAGES.search(inner) or _VOLUME.search(inner):
             continue  # emphasis over the facts too: not a clean title
@@ -574,21 +598,21 @@ def find_anchors(s: str) -> list[Anchor]:
             continue
         anchors.append(Anchor(m.start(), m.end(), "title", title=name))
         taken.append((m.start(), m.end()))
-    for m in _CW.finditer(s):
+    for m in _CW.finditer(s) if "Works" in s else ():
         if free(m.start(), m.end()):
             anchors.append(Anchor(m.start(), m.end(), "cw", title=" ".join(m.group("title").split()),
                                   author=m.group("author")))
             taken.append((m.start(), m.end()))
-    for m in _SERIES.finditer(s):
+    for m in _SERIES.finditer(s) if "Miscellany" in s else ():
         if free(m.start(), m.end()):
             anchors.append(Anchor(m.start(), m.end(), "series", title="Lenin Miscellany",
                                   periodical=m.group("vol") or m.group("bad")))  # the volume as printed
             taken.append((m.start(), m.end()))
-    for m in _QUOTED.finditer(s):
+    for m in _QUOTED.finditer(s) if "“" in s or '"' in s else ():
         if free(m.start(), m.end()):
             anchors.append(Anchor(m.start(), m.end(), "quoted", title=_clean_title(m.group(1) or m.group(2))))
             taken.append((m.start(), m.end()))
-    for m in _PERIODICAL_NO.finditer(s):
+    for m in _PERIODICAL_NO.finditer(s) if "No." in s else ():
         name = m.group("name")
         name = _RX14.sub("", name)
         name = _RX15.sub("", name)
@@ -607,7 +631,7 @@ def find_anchors(s: str) -> list[Anchor]:
             continue  # "... of the Central Executive Committee No. 221" inside prose
         anchors.append(Anchor(st, m.end("name"), "periodical", periodical=name))
         taken.append((st, m.end("name")))
-    for m in _PERIODICAL_AT.finditer(s):
+    for m in _PERIODICAL_AT.finditer(s) if _ANY_PERIODICAL.search(s) else ():
         before = _CUE.sub("", s[: m.start()]).strip(" *")
         if before and not _PERIODICAL_CUE.search(before) and not _RX17.search(before):
             continue  # a known name inside prose ("Commissariat for Foreign Affairs")

@@ -96,29 +96,45 @@ _SPACES = re.compile(r"[ ]{2,}")
 
 
 _MAPPED_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _CHAR_MAP)) + "]")
+_CHAR_REPLACEMENT = {chr(c): r or "" for c, r in _CHAR_MAP.items()}  # no replacement is itself mapped
 
 
 def normalize_chars(s: str) -> str:
     """NFC, unusual characters mapped to plain ones, soft hyphens and zero-widths removed."""
+    if s.isascii() and s.isprintable():
+        return s  # fast path (same result): printable ASCII is NFC and holds no mapped character
     s = unicodedata.normalize("NFC", s)
-    # fast path (same result): str.translate with a dict is slow on long texts
-    return s.translate(_CHAR_MAP) if _MAPPED_CHARS.search(s) else s
+    # s.translate(_CHAR_MAP), faster (str.translate with a dict is slow on long texts): each
+    # mapped character present replaced in turn
+    for ch in set(_MAPPED_CHARS.findall(s)):
+        s = s.replace(ch, _CHAR_REPLACEMENT[ch])
+    return s
 
 
 def collapse_spaces(s: str) -> str:
+    if "  " not in s:
+        return s.strip()  # fast path (same result): nothing for _SPACES to collapse
     return _SPACES.sub(" ", s).strip()
 
 
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,2})(?=\S)(.+?)(?<=\S)\1")
 
 
+def emphasis_text(m: re.Match) -> str:
+    """The words inside an emphasis match (as the template ``\\2``, without expanding a template
+    for every match)."""
+    return m.group(2)
+
+
 def strip_markdown(s: str) -> str:
     """Remove Markdown emphasis (``*x*``, ``**x**``, ``_x_``) keeping the words.
 
     A lone ``*`` glued to a word (a footnote mark) is left alone unless it pairs up."""
+    if "*" not in s and "_" not in s:
+        return s  # fast path (same result): _EMPHASIS needs one of them
     prev = None
     while prev != s:
-        prev, s = s, _EMPHASIS.sub(r"\2", s)
+        prev, s = s, _EMPHASIS.sub(emphasis_text, s)
     return s
 
 
@@ -127,16 +143,63 @@ def clean(s: str) -> str:
     return collapse_spaces(normalize_chars(s))
 
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")  # a word, as n_words counts them
+_WORD_RUN = re.compile(r"\w+")
 
 
 def n_words(s: str) -> int:
-    return len(_WORD.findall(s))
+    """``len(_WORD.findall(s))``, faster: the runs of word characters, less one for each joiner
+    (``-``, ``'``, ``’``) standing between two word characters (\\w: alphanumeric or ``_``)."""
+    n = len(_WORD_RUN.findall(s))
+    last = len(s) - 1
+    for joiner in "-'’":
+        i = s.find(joiner)
+        while i >= 0:
+            if 0 < i < last:
+                a, b = s[i - 1], s[i + 1]
+                if (a.isalnum() or a == "_") and (b.isalnum() or b == "_"):
+                    n -= 1
+            i = s.find(joiner, i + 1)
+    return n
 
 
 # --- vocabulary and broken words ---------------------------------------------------------
 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:-[A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+# _TOKEN's letters are all Latin-1: a byte table that keeps them, "-" and newlines and blanks the rest
+_TOKEN_BYTES = bytes(c if c in (0x0A, 0x2D) or _TOKEN.fullmatch(chr(c)) else 0x20 for c in range(256))
+
+
+def _letters_only(s: str) -> str:
+    """``s`` lower-cased with every character but _TOKEN's letters, ``-`` and newlines
+    replaced by a space (each letter lower-cases to one letter)."""
+    return s.encode("latin-1", "replace").translate(_TOKEN_BYTES).decode("latin-1").lower()
+
+
+def _split_tokens(flat: str) -> list[str]:
+    """The _TOKEN matches of a ``_letters_only`` text (letters, ``-``, spaces and newlines): its
+    blank-separated chunks once every hyphen not standing between two letters is blanked."""
+    if "-" in flat:
+        cuts = []
+        last = len(flat) - 1
+        i = flat.find("-")
+        while i >= 0:
+            if i == 0 or i == last or flat[i - 1] in " \n-" or flat[i + 1] in " \n-":
+                cuts.append(i)
+            i = flat.find("-", i + 1)
+        if cuts:
+            pieces, pos = [], 0
+            for i in cuts:
+                pieces.append(flat[pos:i])
+                pos = i + 1
+            pieces.append(flat[pos:])
+            flat = " ".join(pieces)
+    return flat.split()
+
+
+def lower_words(s: str) -> list[str]:
+    """``[w.lower() for w in _TOKEN.findall(s)]``, without the regular expression (faster)."""
+    return _split_tokens(_letters_only(s))
 
 
 class Vocabulary:
@@ -150,14 +213,16 @@ class Vocabulary:
 
     @classmethod
     def from_text(cls, text: str) -> Vocabulary:
-        counts: Counter = Counter()
-        for line in text.split("\n"):
-            toks = _TOKEN.findall(normalize_chars(line))
+        words: list[str] = []
+        # (normalising the whole text is normalising each line: no character maps to or
+        # from a newline, and NFC never combines across one)
+        for line in _letters_only(normalize_chars(text)).split("\n"):
+            toks = _split_tokens(line)  # the line's _TOKEN matches, lower-cased
             # drop the last token (may be the first half of a broken word) and the first
             # (may be the second half)
-            for tok in toks[1:-1]:
-                counts[tok.lower()] += 1
-        return cls(counts)
+            if len(toks) > 2:
+                words.extend(toks[1:-1])
+        return cls(Counter(words))
 
     def count(self, word: str) -> int:
         return self.counts.get(word.lower(), 0)
@@ -255,6 +320,13 @@ def repair_inline_breaks(s: str, vocab: Vocabulary) -> str:
 
 
 _ENDS_WORD = re.compile(r"[A-Za-zÀ-ÿ]$")
+
+
+def _ends_word(s: str) -> bool:
+    """``_ENDS_WORD.search(s)`` without scanning ``s``: its last character (the one before a
+    final newline, where ``$`` also matches) is a letter of ``[A-Za-zÀ-ÿ]``."""
+    c = s[-2:-1] if s.endswith("\n") else s[-1:]
+    return "a" <= c <= "z" or "A" <= c <= "Z" or "\u00c0" <= c <= "\u00ff"
 _STARTS_WORD = re.compile(r"^[a-zà-ÿ]")
 
 
@@ -288,7 +360,7 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
             parts[-1] = join_broken(left[:-1], right, vocab, hyphen=True)
         elif (
             glue_unspaced
-            and _ENDS_WORD.search(prev_raw)
+            and _ends_word(prev_raw)
             and not prev_raw.endswith((" ", "\t"))
             and not raw.startswith((" ", "\t"))
             and _STARTS_WORD.match(right)
@@ -297,7 +369,7 @@ def reflow(pieces: list[str], vocab: Vocabulary | None = None, glue_unspaced: bo
             parts[-1] = join_broken(left, right, vocab, hyphen=False)
         elif (
             glue_unspaced
-            and _ENDS_WORD.search(prev_raw)
+            and _ends_word(prev_raw)
             and raw[:1] in (" ", "\t")
             and _STARTS_WORD.match(right)
             and _glue_spaced_plausible(left, right, vocab)
@@ -393,19 +465,26 @@ def _glue_spaced_plausible(left: str, right: str, vocab: Vocabulary) -> bool:
 # --- footnote-marker sentinels -----------------------------------------------------------
 
 MARK = "\ue000"  # placed in raw pieces where a marker stood; survives reflow and clean
-_MARK_RE = re.compile(r"\s*" + MARK)
 
 
 def take_marks(s: str) -> tuple[str, list[int]]:
     """Remove marker sentinels (and the spaces before them) from clean text.
 
     Returns the text and, for each sentinel in order, its offset in the returned text."""
+    if MARK not in s:
+        return s, []
+    # each sentinel goes with the whitespace before it (back to the previous sentinel)
     out, offsets, length, pos = [], [], 0, 0
-    for m in _MARK_RE.finditer(s):
-        chunk = s[pos : m.start()]
+    i = s.find(MARK)
+    while i >= 0:
+        start = i
+        while start > pos and s[start - 1].isspace():  # \s is str.isspace
+            start -= 1
+        chunk = s[pos:start]
         out.append(chunk)
         length += len(chunk)
         offsets.append(length)
-        pos = m.end()
+        pos = i + 1
+        i = s.find(MARK, pos)
     out.append(s[pos:])
     return "".join(out), offsets

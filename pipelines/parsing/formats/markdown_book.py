@@ -48,7 +48,9 @@ from pipelines.parsing.text import (
     Vocabulary,
     clean,
     collapse_spaces,
+    emphasis_text,
     line_blocks,
+    lower_words,
     normalize_chars,
     reflow,
     repair_inline_breaks,
@@ -69,6 +71,7 @@ LIST_ITEM = re.compile(r"^\s*(?:[-+•]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z]\)
 LABEL_ONLY = re.compile(r"^\W*(?:chapter|part|book)\s+(?:[ivxlcdm]+|\d+)\W*$", re.I)
 MD_HEADING = re.compile(r"^\s*(#{1,6})\s+\S")
 PAREN_LINE = re.compile(r"^\s*\(.*\)\s*$")
+_PLAIN_MARK = re.compile(r"([.,;:!?\"”’])\s?(\d{1,3})(?=\s+[A-Z(\"“]|\s*$)")
 _PLAIN_MARK_END = re.compile(r"([.,;:!?\"”’])\s?\d{1,3}$")
 _CITATION_SHAPE = re.compile(r"\b(?:Ibid|op\. cit|Vol\.|pp?\.|No\.)|\b1[89]\d\d\b")
 _TERMINAL = ".!?:\"”’')…]"
@@ -87,10 +90,10 @@ def md_plain(s: str) -> str:
     same result as ``text.strip_markdown`` on this layout's text, in linear time."""
     if "*" in s:
         prev = None
-        while prev != s:
-            prev, s = s, _STAR_EMPH.sub(r"\2", s)
+        while prev != s and "*" in s:  # (without a "*" left, another pass changes nothing)
+            prev, s = s, _STAR_EMPH.sub(emphasis_text, s)
     if "_" in s:
-        s = _UNDER_EMPH.sub(r"\2", s)
+        s = _UNDER_EMPH.sub(emphasis_text, s)
     return s
 
 
@@ -98,25 +101,28 @@ def fast_vocabulary(text: str) -> Vocabulary:
     """``Vocabulary.from_text`` counted in bulk: every word of the text, less each line's
     first and last word (possible halves of a word broken across lines)."""
     norm = normalize_chars(text)
-    counts = Counter(w.lower() for w in _WORD_TOKEN.findall(norm))
+    counts = Counter(lower_words(norm))  # _WORD_TOKEN is text._TOKEN
     edges: list[str] = []
     for line in norm.split("\n"):
-        chunks = line.split()
-        if not chunks:
+        head = line.split(None, 1)  # the first chunk, and whether there is more
+        if not head:
             continue
-        first = _WORD_TOKEN.findall(chunks[0])
-        last = _WORD_TOKEN.findall(chunks[-1])
+        first = _WORD_TOKEN.findall(head[0])
+        last = _WORD_TOKEN.findall(line.rsplit(None, 1)[-1]) if len(head) > 1 else first
         if first:
             edges.append(first[0].lower())
-        if last and (len(chunks) > 1 or len(last) > 1):
+        if last and (len(head) > 1 or len(last) > 1):
             edges.append(last[-1].lower())
     counts.subtract(edges)
     return Vocabulary(+counts)
 
 
+_RANGE_DASH = re.compile(r"[⁻-]")
+
+
 def sup_numbers(marker: str) -> list[int]:
     """``²¹⁻²²`` → [21, 22]; ``¹²`` → [12]; ``87`` → [87]."""
-    parts = re.split(r"[⁻-]", marker.translate(_SUP_TO_INT))
+    parts = _RANGE_DASH.split(marker.translate(_SUP_TO_INT))
     nums = [int(p) for p in parts if p.isdigit()]
     if len(nums) == 2 and nums[0] < nums[1] <= nums[0] + 5:
         return list(range(nums[0], nums[1] + 1))
@@ -129,6 +135,13 @@ def sup_numbers(marker: str) -> list[int]:
 @dataclass
 class Block:
     lines: list[Line]
+    # the first and last lines' text, stripped: asked for often (the lines never change)
+    first: str = field(init=False, repr=False, compare=False)
+    last: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.first = self.lines[0].text.strip()
+        self.last = self.lines[-1].text.strip()
 
     @property
     def start(self) -> int:
@@ -141,14 +154,6 @@ class Block:
     @property
     def text(self) -> str:
         return "\n".join(ln.text for ln in self.lines)
-
-    @property
-    def first(self) -> str:
-        return self.lines[0].text.strip()
-
-    @property
-    def last(self) -> str:
-        return self.lines[-1].text.strip()
 
 
 def is_heading_shaped(b: Block) -> bool:
@@ -271,7 +276,7 @@ class _Builder:
                 self.markers.append(_Marker(m.group(2), [n], scope, pos=pos))
                 return f"{m.group(1)}\ue001{len(self.markers) - 1}\ue002"
 
-            s = re.sub(r"([.,;:!?\"”’])\s?(\d{1,3})(?=\s+[A-Z(\"“]|\s*$)", sub_plain, s)
+            s = _PLAIN_MARK.sub(sub_plain, s)
         return s
 
     def render(self, pieces: list[tuple[str, int]], scope: int | None) -> tuple[str, list[int]]:
