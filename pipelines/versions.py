@@ -29,7 +29,8 @@ def parser_version() -> str:
 
 @cache
 def extraction_version() -> str:
-    return _digest("pipelines/extraction/*.py", "pipelines/extraction/gazetteer/*.yaml", "schemas/*.py")
+    return _digest("pipelines/extraction/*.py", "pipelines/extraction/gazetteer/*.yaml", "schemas/*.py",
+                   "pipelines/mentions_cache.py", "pipelines/treaty_cache.py")
 
 
 @cache

@@ -1,16 +1,19 @@
 """Incremental rebuilds: the raw-directory sensor's add / change / delete, with the runs it
-requests actually executed; the per-source mention cache; only changed files re-parsed.
+requests actually executed; the per-source mention and treaty caches; only changed files
+re-parsed; an incremental build gives the rows of a full one.
 
 Raw texts are hand-written (invented sentences in the style of the corpus)."""
 
+import datetime as dt
 import shutil
+from collections import Counter
 
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from pipelines import definitions, mentions_cache, publish, storage
+from pipelines import definitions, mentions_cache, publish, storage, treaty_cache
 from pipelines.build import partition_range, run_build
 from pipelines.defs.resources import DatasetResource
 from pipelines.defs.sources import corpus_job, per_source_job, raw_dir_sensor, raw_files
@@ -32,6 +35,13 @@ BETA_CHANGED = (
     "Litvinov put a second proposal before the commission in 1928; Chicherin approved it from Moscow.\n\n"
     "The proposal was rejected by the other delegations.\n"
 )
+DELTA = (
+    "Trade and Neighbours\n\n"
+    "Just as useful was the Soviet-American trade agreement of 1937, based on fair terms.\n\n"
+    "The Soviet-Afghan Treaty was signed in Moscow on February 28, 1921. "
+    "The Rapallo Treaty was ratified on 4 July 1922.\n"
+)
+DELTA_CHANGED = "Trade and Neighbours, revised\n\nThe Soviet-Afghan Treaty was signed in Kabul on February 28, 1921.\n"
 GAMMA = "A Short Letter\n\nThe ambassador wrote from Berlin that Chicherin was expected in the spring of 1925.\n"
 
 PER_SOURCE = [t for t, m in TABLES.items() if m.__per_source__]
@@ -243,3 +253,125 @@ def test_parse_pool_matches_in_process(tmp_path, corpus_dir):
         digests.append({p.relative_to(out): p.read_bytes() for p in sorted(out.glob("parquet/**/*.parquet"))})
         assert not [p for p in (out / ".staging").glob("**/*") if p.is_file()]
     assert digests[0] == digests[1] and len(digests[0]) == 3 * 6
+
+
+def cached_treaty_tables(settings: Settings):
+    """Treaty rows as the corpus step makes them: merged from the per-source caches."""
+    from pipelines.extraction.treaties import treaty_tables
+
+    ids = mentions_cache.source_ids(settings)
+    parts = treaty_cache.read_parts(settings, ids)
+    pattern = [m for part in parts for m in part.pattern]
+    mentions = mentions_cache.mentions_table(settings, ids).to_pylist()
+    n_mentions = Counter(m["entity_id"] for m in mentions + pattern if m["entity_id"].startswith("treaty:"))
+    provenance: dict = {}
+    rows, events = treaty_tables(parts, n_mentions, provenance=provenance)
+    return rows, events, pattern, provenance
+
+
+def full_treaty_tables(settings: Settings):
+    """Treaty rows computed from scratch over every paragraph of the corpus."""
+    from pipelines.extraction.treaties import build_treaty_tables
+
+    paragraphs = storage.read_table(settings.parquet_dir, "paragraphs").to_dicts()
+    events = storage.read_table(settings.parquet_dir, "events").to_dicts()
+    mentions = mentions_cache.mentions_table(settings, mentions_cache.source_ids(settings)).to_pylist()
+    pattern: list = []
+    provenance: dict = {}
+    rows, evs = build_treaty_tables(paragraphs, events, mentions, provenance=provenance, mentions_out=pattern)
+    return rows, evs, pattern, provenance
+
+
+def test_treaty_cache_gives_the_corpus_wide_rows(tmp_path, corpus_dir):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    shutil.copy(corpus_dir / "002_278814a42839b995.txt", raw / "book.txt")  # a printed chronology
+    for name, text in {"alpha": ALPHA, "delta": DELTA}.items():
+        (raw / f"{name}.txt").write_text(text)
+    settings = Settings(raw_dir=raw, output_dir=out)
+
+    def refresh(version="v1", workers=1):
+        mentions_cache.refresh(settings, version, workers=workers)
+        return treaty_cache.refresh(settings, version, workers=workers)
+
+    publish.refresh_sources(settings, ["alpha", "book", "delta"], "test", workers=1)
+    assert refresh() == {"reused": 0, "computed": 3, "dropped": 0}
+    rows, events, pattern, provenance = cached_treaty_tables(settings)
+    assert (rows, events, pattern, provenance) == full_treaty_tables(settings)
+    assert {e["source_id"] for e in events} == {"alpha", "book", "delta"}
+    assert {m["source_id"] for m in pattern} == {"book", "delta"}
+    rapallo = [(e["event"], e["source_id"]) for e in events if e["treaty_id"] == "treaty:treaty-of-rapallo"]
+    assert ("signed", "alpha") in rapallo and ("ratified", "delta") in rapallo
+
+    # one source changes: only it is read again, and the rows are those of a full pass
+    (raw / "delta.txt").write_text(DELTA_CHANGED)
+    publish.refresh_sources(settings, ["delta"], "test", workers=1)
+    assert refresh() == {"reused": 2, "computed": 1, "dropped": 0}
+    changed = cached_treaty_tables(settings)
+    assert changed == full_treaty_tables(settings) and changed[0] != rows
+    assert ("treaty:treaty-of-rapallo", "ratified") not in {(e["treaty_id"], e["event"]) for e in changed[1]}
+    assert refresh()["computed"] == 0
+
+    # one source goes: its file is dropped, its evidence with it
+    (raw / "alpha.txt").unlink()
+    publish.refresh_sources(settings, ["alpha"], "test", workers=1)
+    assert refresh() == {"reused": 2, "computed": 0, "dropped": 1}
+    removed = cached_treaty_tables(settings)
+    assert removed == full_treaty_tables(settings)
+    assert "alpha" not in {e["source_id"] for e in removed[1]}
+    # a new extraction version computes everything again (in worker processes)
+    assert refresh("v2", workers=2) == {"reused": 0, "computed": 2, "dropped": 0}
+    assert cached_treaty_tables(settings) == removed
+
+
+def test_treaty_cache_keeps_every_field(tmp_path):
+    """A source's evidence reads back as it was written: chronology ranks, ranges, parties,
+    places and the treaties a chronology adds to the gazetteer (hand-written entries)."""
+    from pipelines.extraction.treaties import source_evidence
+
+    def entry(pid, d, text, d_end=None):
+        return {"event_id": pid, "source_id": "book", "paragraph_id": pid, "date_start": d, "date_end": d_end,
+                "date_precision": "day", "date_text": d.isoformat(), "text": text, "kind": "chronology",
+                "date_old_style": None}
+
+    events = [
+        entry("book:c1", dt.date(1921, 2, 28), "Soviet-Afghan Treaty is signed in Moscow."),
+        entry("book:c2", dt.date(1938, 9, 29), "agreement on partition of Czechoslovakia is signed by Britain, "
+              "France, Germany and Italy in Munich.", dt.date(1938, 9, 30)),
+        entry("book:c3", dt.date(1926, 12, 15), "Soviet-Norwegian trade agreement is signed between USSR and Norway."),
+    ]
+    paragraphs = [{"paragraph_id": e["paragraph_id"], "doc_id": "book:d0", "source_id": "book",
+                   "kind": "chronology_entry", "text": e["text"]} for e in events]
+    part = source_evidence(paragraphs, events, [])
+    assert part.new and part.pattern and any(e.date_end for e in part.evidence)
+    assert any(e.place for e in part.evidence) and any(e.parties for e in part.evidence)
+    settings = Settings(raw_dir=tmp_path, output_dir=tmp_path / "out")
+    treaty_cache.write_part(settings, "book", part, "k")
+    assert treaty_cache.read_parts(settings, ["book"]) == [part]
+
+
+def test_incremental_build_gives_the_full_build_rows(tmp_path, monkeypatch):
+    """After one source changed and one was removed, the corpus tables of the incremental build
+    are those of a build from scratch of the same files."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    for name, text in {"alpha": ALPHA, "beta": BETA, "delta": DELTA}.items():
+        (raw / f"{name}.txt").write_text(text)
+    incremental = Settings(raw_dir=raw, output_dir=tmp_path / "inc", workers=1)
+    assert run_build(incremental).status == "built"
+    assert "treaty:treaty-of-rapallo" in set(storage.read_table(incremental.parquet_dir, "treaties")["treaty_id"])
+
+    (raw / "delta.txt").write_text(DELTA_CHANGED)
+    (raw / "alpha.txt").unlink()
+    second = run_build(incremental)
+    assert second.parsed == ["delta"] and second.sources["removed"] == ["alpha"]
+    assert treaty_cache.refresh(incremental, extraction_version())["computed"] == 0  # the build left it current
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home-full"))
+    full = Settings(raw_dir=raw, output_dir=tmp_path / "full", workers=1)
+    assert run_build(full).status == "built"
+    for table in ("entities", "entity_mentions", "treaties", "treaty_events"):
+        assert storage.read_table(incremental.parquet_dir, table).equals(storage.read_table(full.parquet_dir, table)), table
+    # the Rapallo treaty was named only in alpha
+    assert "treaty:treaty-of-rapallo" not in set(storage.read_table(incremental.parquet_dir, "treaties")["treaty_id"])

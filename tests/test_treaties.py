@@ -278,3 +278,68 @@ def test_old_style_pair_for_parties_on_the_gregorian_calendar():
     rows, got = _got([para("c1", e["text"], "chronology_entry")], [e])
     assert ("treaty:anglo-french-convention-1917", "signed", os_, "c1") in got
     assert rows[0]["date_signed"] == os_
+
+
+def test_chronology_name_of_a_treaty_the_gazetteer_lacks():
+    # the entry creates a new treaty; its state-compound name is a pattern mention of it
+    # (this raised a TypeError on the 10x benchmark corpus)
+    e = chron("c1", dt.date(1926, 12, 15), "Soviet-Norwegian trade agreement is signed between USSR and Norway.")
+    rows, got = _pattern([para("c1", e["text"], "chronology_entry")], [e])
+    new_id = "treaty:soviet-norwegian-trade-agreement-soviet-union-norway-1926-12-15"
+    assert got == [(new_id, "Soviet-Norwegian trade agreement", "c1", "pattern")]
+    assert [(r["treaty_id"], r["parties"], r["n_mentions"]) for r in rows] == [(new_id, ["Soviet Union", "Norway"], 1)]
+
+
+def _source(sid, text, d=dt.date(1921, 2, 28)):
+    e = {**chron(f"{sid}:c1", d, text), "source_id": sid}
+    return {**para(f"{sid}:c1", text, "chronology_entry"), "source_id": sid}, e
+
+
+def test_per_source_evidence_merged_in_source_order():
+    """What each source says is found apart (``source_evidence``) and merged by ``treaty_tables``;
+    where two sources disagree at the same rank the first source_id wins, whatever the input order."""
+    from pipelines.extraction.treaties import source_evidence, treaty_tables
+
+    (pa_, ea), (pb, eb) = (_source("a", "Soviet-Afghan Treaty is signed in Moscow."),
+                           _source("b", "Soviet-Afghan Treaty is signed in Kabul."))
+    parts = [source_evidence([p], [e], mentions_for([p])) for p, e in ((pa_, ea), (pb, eb))]
+    assert [ev.source_id for part in parts for ev in part.evidence] == ["a", "b"]
+    rows, evs = treaty_tables(parts, {})  # a description, no name: no mention
+    assert [(r["treaty_id"], r["place_signed"], r["n_mentions"]) for r in rows] == [
+        ("treaty:soviet-afghan-treaty-1921", "Moscow", 0)]
+    assert [e["paragraph_id"] for e in evs] == ["a:c1", "b:c1"]
+    for paras, events in (([pa_, pb], [ea, eb]), ([pb, pa_], [eb, ea])):
+        assert build_treaty_tables(paras, events, mentions_for(paras)) == (rows, evs)
+
+
+def test_pattern_mentions_merged_into_the_sorted_mentions():
+    import pyarrow as pa
+
+    from pipelines import storage
+    from pipelines.defs.corpus import merge_pattern_mentions
+
+    def m(eid, pid, s, e, method="gazetteer"):
+        return {"entity_id": eid, "paragraph_id": pid, "doc_id": "d", "source_id": "book", "char_start": s,
+                "char_end": e, "surface": "x" * (e - s), "method": method}
+
+    given = [m("person:a", "p1", 0, 5), m("place:moscow", "p2", 21, 27), m("state:b", "p1", 9, 12),
+             m("treaty:a", "p3", 0, 12), m("treaty:c", "p1", 0, 4), m("zone:z", "p2", 0, 3)]
+    pattern = [m("treaty:b", "p2", 21, 36, "pattern"), m("treaty:a", "p3", 0, 9, "pattern"),
+               m("treaty:b", "p2", 21, 36, "pattern")]
+    expected = [("person:a", "p1", 0, "gazetteer"), ("state:b", "p1", 9, "gazetteer"),
+                ("treaty:a", "p3", 0, "gazetteer"),  # a given mention with the same key stays
+                ("treaty:b", "p2", 21, "pattern"),  # once; the place inside it gives way
+                ("treaty:c", "p1", 0, "gazetteer"), ("zone:z", "p2", 0, "gazetteer")]
+
+    schema = storage.to_arrow("entity_mentions", []).schema
+
+    def merged(rows):
+        out = merge_pattern_mentions(pa.Table.from_pylist(rows, schema=schema), pattern).to_pylist()
+        return [(r["entity_id"], r["paragraph_id"], r["char_start"], r["method"]) for r in out]
+
+    # as mentions_cache gives them: sorted by entity, paragraph and start, once each
+    assert merged(sorted(given, key=lambda r: (r["entity_id"], r["paragraph_id"], r["char_start"]))) == expected
+    # in another order, a row twice: the same rows, sorted, once each
+    assert merged(given[::-1] + given[:1]) == expected
+    table = pa.Table.from_pylist(given, schema=schema)
+    assert merge_pattern_mentions(table, []) is table
