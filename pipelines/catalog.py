@@ -2,8 +2,14 @@
 plus a full-text index over ``paragraphs.text`` (BM25) and table macros for common questions.
 
 Tables (not views over relative paths) so the file works from any directory and on any
-machine; it is rebuilt into a staging file and swapped in with ``os.replace``, so readers
-never see a half-built catalog.
+machine. A build updates it, at a cost proportional to what changed: the catalog records the
+Parquet files its rows came from (``_catalog_files``: path, stat, sha256); a copy of the
+published file has the rows of the sources whose files changed replaced (whole corpus-wide
+tables where theirs changed) and their paragraphs re-indexed, and is swapped in with
+``os.replace``, so readers never see a half-built catalog (those that have the old file open
+keep reading it). The first build, or one after a change of format (``catalog_format``: this
+code, schemas/, DuckDB's version), builds it from scratch, also in staging. Row order within
+a table is not part of the catalog: updated rows come last (use ORDER BY).
 
 Full-text search uses DuckDB's ``fts`` extension, shipped as the pinned wheel
 ``duckdb-ext-fts`` (no download at build or query time). The index lives in the catalog
@@ -14,11 +20,13 @@ loads ``fts``. Every other table and macro works from a plain ``duckdb.connect``
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -33,7 +41,8 @@ _DUCK = {
 
 FTS_SCHEMA = "fts_main_paragraphs"
 # English stemming and stop words, case- and accent-insensitive
-FTS_OPTIONS = "stemmer = 'english', stopwords = 'english', lower = 1, strip_accents = 1, overwrite = 1"
+FTS_STEMMER = "english"
+FTS_OPTIONS = f"stemmer = '{FTS_STEMMER}', stopwords = 'english', lower = 1, strip_accents = 1, overwrite = 1"
 
 
 def duck_type(t) -> str:
@@ -248,42 +257,378 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 # --- build ---------------------------------------------------------------------------------
 
-def build_catalog(parquet_dir: Path, catalog_path: Path, staging_dir: Path,
-                  timings: dict[str, float] | None = None) -> dict[str, int]:
-    """Build the catalog into a staging file and swap it in; returns row counts per table.
-    ``timings`` (if given) receives the seconds spent on tables, the FTS index and macros."""
+FILES_TABLE = "_catalog_files"  # the Parquet files the catalog's rows come from (path, stat, sha256)
+# Replaced rows leave partly filled blocks behind (measured at 10x: +30% after 12 updates of
+# one source each); past this factor of its size when built from scratch, the file is rebuilt.
+MAX_GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One published Parquet file: where it is (relative to the Parquet directory), which
+    table and source it holds, its stat signature and (once known) its content hash."""
+
+    path: str
+    table: str
+    source_id: str | None  # None: a corpus-wide file
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str = ""
+
+    def same_stat(self, other: PartFile) -> bool:
+        return (self.size, self.mtime_ns, self.inode) == (other.size, other.mtime_ns, other.inode)
+
+
+@dataclass
+class CatalogResult:
+    counts: dict[str, int]  # rows per table
+    mode: str  # "full" (built from scratch), "incremental" (a copy updated), "unchanged"
+    replaced: dict[str, list[str]] = field(default_factory=dict)  # table -> sources replaced ("*": all)
+    fts: str = "none"  # the full-text index: "built" (from scratch), "updated" (incrementally), "none"
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+
+
+def catalog_format() -> str:
+    """What a catalog's content depends on besides the rows: this module (DDL, index options,
+    macros), the tables' columns and descriptions, the contract and DuckDB's version. A
+    published catalog of another format is rebuilt in full."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for table, model in TABLES.items():
+        h.update(ddl(table).encode())
+        h.update((model.__doc__ or "").encode())
+        h.update(repr([(n, f.description) for n, f in model.model_fields.items()]).encode())
+    h.update(f"{CONTRACT_VERSION}/{duckdb.__version__}".encode())
+    return h.hexdigest()[:16]
+
+
+def scan_files(parquet_dir: Path) -> dict[str, PartFile]:
+    """Every Parquet file of every table, by path (without hashing: a stat each)."""
+    out: dict[str, PartFile] = {}
+    root = str(parquet_dir)
+    for table in TABLES:
+        for folder, dirs, names in os.walk(os.path.join(root, table)):
+            dirs.sort()
+            rel_dir = folder[len(root) + 1:].replace(os.sep, "/")
+            sid = next((p.split("=", 1)[1] for p in rel_dir.split("/") if p.startswith("source_id=")), None)
+            for name in sorted(names):
+                if name.endswith(".parquet"):
+                    st = os.stat(os.path.join(folder, name))
+                    rel = f"{rel_dir}/{name}"
+                    out[rel] = PartFile(rel, table, sid, st.st_size, st.st_mtime_ns, st.st_ino)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def with_hashes(parquet_dir: Path, current: dict[str, PartFile], recorded: dict[str, PartFile],
+                memo: dict[str, str] | None = None) -> dict[str, PartFile]:
+    """``current`` with content hashes: the recorded one where the stat is unchanged (no read),
+    else the file's (``memo``: path -> hash already computed in this build)."""
+    memo = {} if memo is None else memo
+    out = {}
+    for path, f in current.items():
+        rec = recorded.get(path)
+        if rec is not None and rec.sha256 and f.same_stat(rec):
+            sha = rec.sha256
+        else:
+            key = f"{path}:{f.size}:{f.mtime_ns}:{f.inode}"
+            if key not in memo:
+                memo[key] = _sha256(parquet_dir / path)
+            sha = memo[key]
+        out[path] = replace(f, sha256=sha)
+    return out
+
+
+def changed_sources(current: dict[str, PartFile], recorded: dict[str, PartFile]) -> dict[str, set[str | None]]:
+    """table -> the sources whose rows differ between the recorded files and the current
+    ones (by content hash; added and removed files count), None standing for a file that is
+    not one source's (a corpus-wide table: all its rows)."""
+    out: dict[str, set[str | None]] = {}
+    for path in sorted(current.keys() | recorded.keys()):
+        cur, rec = current.get(path), recorded.get(path)
+        if cur is not None and rec is not None and cur.sha256 == rec.sha256:
+            continue
+        f = cur or rec
+        out.setdefault(f.table, set()).add(f.source_id)
+    return out
+
+
+def _columns(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in TABLES[table].model_fields)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, parquet_dir: Path, paths: list[str],
+            sources: list[str] | None = None) -> None:
+    """Insert the rows of these files (only those of ``sources``, if given)."""
+    if paths:
+        where = " WHERE source_id IN (SELECT unnest(?))" if sources is not None else ""
+        con.execute(
+            f'INSERT INTO "{table}" SELECT {_columns(table)} FROM read_parquet(?, union_by_name = true){where}',
+            [[str(parquet_dir / p) for p in sorted(paths)], *([sources] if sources is not None else [])],
+        )
+
+
+def differing_sources(con: duckdb.DuckDBPyConnection, table: str, parquet_dir: Path, paths: list[str]) -> list[str] | None:
+    """For a corpus-wide table with a source_id column whose file changed: the sources whose
+    rows differ between the catalog and the file (per source: row count and sum of row
+    hashes), so that only theirs are replaced; None when rows without a source differ."""
+    cols = _columns(table)
+    digest = f"count(*) AS n, sum(hash({cols})::HUGEINT) AS h"
+    rows = con.execute(
+        f"""SELECT source_id FROM (SELECT source_id, {digest} FROM "{table}" GROUP BY source_id) a
+        FULL JOIN (SELECT source_id, {digest} FROM read_parquet(?, union_by_name = true) GROUP BY source_id) b
+        USING (source_id) WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h""",
+        [[str(parquet_dir / p) for p in sorted(paths)]],
+    ).fetchall()
+    sids = [r[0] for r in rows]
+    return None if None in sids else sorted(sids)
+
+
+def _record_files(con: duckdb.DuckDBPyConnection, files: dict[str, PartFile]) -> None:
+    import pyarrow as pa
+
+    rows = pa.Table.from_pylist([asdict(f) for f in files.values()], schema=pa.schema([
+        ("path", pa.string()), ("table", pa.string()), ("source_id", pa.string()), ("size", pa.int64()),
+        ("mtime_ns", pa.int64()), ("inode", pa.int64()), ("sha256", pa.string()),
+    ]))
+    con.execute(f"DELETE FROM {FILES_TABLE}")
+    con.register("_files_now", rows)
+    con.execute(f"INSERT INTO {FILES_TABLE} SELECT * FROM _files_now")
+    con.unregister("_files_now")
+
+
+def _recorded_files(con: duckdb.DuckDBPyConnection) -> dict[str, PartFile]:
+    rows = con.execute(f"SELECT path, table_name, source_id, size, mtime_ns, inode, sha256 FROM {FILES_TABLE}").fetchall()
+    return {r[0]: PartFile(*r) for r in rows}
+
+
+def _blocks(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT total_blocks FROM pragma_database_size()").fetchone()[0]
+
+
+def _published_state(catalog_path: Path) -> tuple[dict[str, PartFile], dict[str, int]] | None:
+    """The files a published catalog was built from and its row counts, or None when it
+    should be built from scratch (missing, unreadable, another format, no FTS index, grown
+    past ``MAX_GROWTH``)."""
+    if not catalog_path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(catalog_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        fmt, built_blocks = con.execute("SELECT catalog_format, built_blocks FROM _meta").fetchone()
+        has_index = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs'", [FTS_SCHEMA]
+        ).fetchone()[0]
+        if fmt != catalog_format() or not has_index or _blocks(con) > MAX_GROWTH * built_blocks:
+            return None
+        return _recorded_files(con), _counts(con)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+
+
+# --- incremental full-text index ---------------------------------------------------------------
+# DuckDB's fts extension has no update: ``create_fts_index`` re-reads the whole table. Its index
+# is plain tables (docs: one row per paragraph with its length in terms; terms: one row per
+# term occurrence; dict: each term's document frequency; stats: number of documents and mean
+# length), so replacing some paragraphs is: forget their docs and terms, tokenize the new
+# paragraphs as the extension does (its ``tokenize`` macro, stop words, stemmer), add them,
+# and adjust the document frequencies and stats. BM25 scores are then those of a fresh index
+# (only internal ids differ); tests/test_catalog_incremental.py checks that.
+
+def fts_forget(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """Remove the index entries of these sources' paragraphs (call before deleting the rows);
+    their document frequencies are kept in ``_fts_delta`` until ``fts_add``."""
+    s = FTS_SCHEMA
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _fts_old AS SELECT d.docid FROM {s}.docs d
+        WHERE d.name IN (SELECT paragraph_id FROM paragraphs WHERE source_id IN (SELECT unnest(?)))""",
+        [sources],
+    )
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _fts_delta AS
+        SELECT termid, -count(DISTINCT docid) AS n FROM {s}.terms
+        WHERE docid IN (SELECT docid FROM _fts_old) GROUP BY termid""")
+    con.execute(f"DELETE FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_old)")
+    con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM _fts_old)")
+
+
+def fts_add(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """Index these sources' paragraphs (after inserting them) and bring the document
+    frequencies and stats up to date."""
+    s = FTS_SCHEMA
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _fts_new AS
+        SELECT (SELECT coalesce(max(docid) + 1, 0) FROM {s}.docs) + row_number() OVER (ORDER BY paragraph_id) - 1
+               AS docid, paragraph_id AS name, text
+        FROM paragraphs WHERE source_id IN (SELECT unnest(?))""",
+        [sources],
+    )
+    # as create_fts_index: tokenize, drop empty words and stop words, then stem
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _fts_terms AS
+        SELECT stem(w, '{FTS_STEMMER}') AS term, docid
+        FROM (SELECT unnest({s}.tokenize(text)) AS w, docid FROM _fts_new)
+        WHERE w IS NOT NULL AND len(w) > 0 AND w NOT IN (SELECT sw FROM {s}.stopwords)""")
+    con.execute(f"""INSERT INTO {s}.dict (termid, term, df)
+        SELECT (SELECT coalesce(max(termid) + 1, 0) FROM {s}.dict) + row_number() OVER (ORDER BY term) - 1, term, 0
+        FROM (SELECT DISTINCT term FROM _fts_terms WHERE term NOT IN (SELECT term FROM {s}.dict))""")
+    con.execute(f"""INSERT INTO {s}.terms (docid, fieldid, termid)
+        SELECT t.docid, (SELECT fieldid FROM {s}.fields WHERE field = 'text'), d.termid
+        FROM _fts_terms t JOIN {s}.dict d ON d.term = t.term""")
+    con.execute(f"""INSERT INTO {s}.docs (docid, name, len)
+        SELECT n.docid, n.name, count(t.term) FROM _fts_new n LEFT JOIN _fts_terms t ON t.docid = n.docid
+        GROUP BY n.docid, n.name""")
+    con.execute(f"""INSERT INTO _fts_delta
+        SELECT d.termid, count(DISTINCT t.docid) FROM _fts_terms t JOIN {s}.dict d ON d.term = t.term
+        GROUP BY d.termid""")
+    con.execute(f"""UPDATE {s}.dict SET df = dict.df + x.n
+        FROM (SELECT termid, CAST(sum(n) AS BIGINT) AS n FROM _fts_delta GROUP BY termid) x
+        WHERE dict.termid = x.termid""")
+    con.execute(f"DELETE FROM {s}.dict WHERE df = 0")
+    con.execute(f"DELETE FROM {s}.stats")
+    con.execute(f"INSERT INTO {s}.stats SELECT count(docs.docid), sum(docs.len) / count(docs.len) FROM {s}.docs AS docs")
+    for t in ("_fts_old", "_fts_new", "_fts_terms", "_fts_delta"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# --- build and update ---------------------------------------------------------------------
+
+def _build_new(con: duckdb.DuckDBPyConnection, parquet_dir: Path, files: dict[str, PartFile],
+               timings: dict[str, float]) -> None:
+    t0 = time.perf_counter()
+    for table, model in TABLES.items():
+        con.execute(ddl(table))
+        _insert(con, table, parquet_dir, [p for p, f in files.items() if f.table == table])
+        col = model.__doc__.strip().replace("'", "''") if model.__doc__ else ""
+        con.execute(f"COMMENT ON TABLE \"{table}\" IS '{col}'")
+        for name, fld in model.model_fields.items():
+            desc = (fld.description or "").replace("'", "''")
+            con.execute(f"COMMENT ON COLUMN \"{table}\".\"{name}\" IS '{desc}'")
+    con.execute("CREATE TABLE _meta AS SELECT ? AS contract_version, ? AS catalog_format, 0 AS built_blocks",
+                [CONTRACT_VERSION, catalog_format()])
+    con.execute(f"""CREATE TABLE {FILES_TABLE} (path VARCHAR, table_name VARCHAR, source_id VARCHAR,
+        size BIGINT, mtime_ns BIGINT, inode BIGINT, sha256 VARCHAR)""")
+    _record_files(con, files)
+    t1 = time.perf_counter()
+    create_fts_index(con)
+    t2 = time.perf_counter()
+    create_macros(con)
+    con.execute("CHECKPOINT")  # the file's size as built, to see how much updates make it grow
+    con.execute("UPDATE _meta SET built_blocks = ?", [_blocks(con)])
+    timings.update(tables=t1 - t0, fts_index=t2 - t1, macros=time.perf_counter() - t2)
+
+
+def _update(con: duckdb.DuckDBPyConnection, parquet_dir: Path, files: dict[str, PartFile],
+            changed: dict[str, set[str | None]], timings: dict[str, float]) -> tuple[dict[str, list[str]], str]:
+    """Replace the changed sources' rows (whole tables where a corpus-wide file changed) and
+    the index entries of their paragraphs. Returns table -> the sources replaced, and how the
+    index was brought up to date (``CatalogResult.fts``)."""
+    t0 = time.perf_counter()
+    replaced: dict[str, list[str]] = {}
+    fts = "none"
+    for table, sources in changed.items():
+        whole = None in sources
+        sids = sorted(s for s in sources if s is not None)
+        paths = [p for p, f in files.items() if f.table == table and (whole or f.source_id in sources)]
+        if whole and "source_id" in TABLES[table].model_fields and not TABLES[table].__per_source__:
+            # a corpus-wide table (entity_mentions: the largest) most often differs in a few sources' rows
+            differing = differing_sources(con, table, parquet_dir, paths)
+            if differing is not None:
+                if differing:
+                    con.execute(f'DELETE FROM "{table}" WHERE source_id IN (SELECT unnest(?))', [differing])
+                    _insert(con, table, parquet_dir, paths, differing)
+                    replaced[table] = differing
+                continue
+        if table == "paragraphs":
+            # the incremental index pays per changed paragraph: past half the table (in bytes) a
+            # new one is cheaper
+            size = sum(f.size for f in files.values() if f.table == table)
+            fts = "built" if whole or 2 * sum(files[p].size for p in paths) > size else "updated"
+        if table == "paragraphs" and fts == "updated":
+            fts_forget(con, sids)
+        if whole:
+            con.execute(f'DELETE FROM "{table}"')
+        else:
+            con.execute(f'DELETE FROM "{table}" WHERE source_id IN (SELECT unnest(?))', [sids])
+        _insert(con, table, parquet_dir, paths)
+        replaced[table] = ["*"] if whole else sids
+    _record_files(con, files)
+    t1 = time.perf_counter()
+    if fts == "updated":
+        fts_add(con, replaced["paragraphs"])
+    elif fts == "built":
+        create_fts_index(con)
+    timings.update(tables=t1 - t0, fts_index=time.perf_counter() - t1)
+    return replaced, fts
+
+
+def refresh_catalog(parquet_dir: Path, catalog_path: Path, staging_dir: Path, full: bool = False) -> CatalogResult:
+    """Bring ``catalog_path`` up to date with the Parquet files, readers never seeing a
+    half-written file: unchanged files, nothing to do; else a copy of the published catalog
+    has the rows of the changed sources replaced (and their paragraphs re-indexed) and is
+    swapped in with ``os.replace``. Built from scratch (also in staging) when there is no
+    catalog of the current format, or with ``full``."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    current = scan_files(parquet_dir)
+    published = None if full else _published_state(catalog_path)
+    memo: dict[str, str] = {}
+    if published is not None:
+        recorded, counts = published
+        current = with_hashes(parquet_dir, current, recorded, memo)
+        if current == recorded:
+            timings["scan"] = time.perf_counter() - t0
+            return CatalogResult(counts, "unchanged", {}, "none", timings)
     staging_dir.mkdir(parents=True, exist_ok=True)
     tmp = staging_dir / f"corpus-{uuid.uuid4().hex}.duckdb"
-    counts: dict[str, int] = {}
-    timings = {} if timings is None else timings
     try:
-        con = duckdb.connect(str(tmp))
-        t0 = time.perf_counter()
-        for table, model in TABLES.items():
-            con.execute(ddl(table))
-            files = sorted((parquet_dir / table).glob("**/*.parquet"))
-            if files:
-                cols = ", ".join(f'"{c}"' for c in model.model_fields)
-                con.execute(
-                    f'INSERT INTO "{table}" SELECT {cols} FROM read_parquet(?, union_by_name = true)',
-                    [[str(f) for f in files]],
-                )
-            col = model.__doc__.strip().replace("'", "''") if model.__doc__ else ""
-            con.execute(f"COMMENT ON TABLE \"{table}\" IS '{col}'")
-            for name, field in model.model_fields.items():
-                desc = (field.description or "").replace("'", "''")
-                con.execute(f"COMMENT ON COLUMN \"{table}\".\"{name}\" IS '{desc}'")
-            counts[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-        con.execute("CREATE TABLE _meta AS SELECT ? AS contract_version", [CONTRACT_VERSION])
+        if published is not None:
+            t1 = time.perf_counter()
+            shutil.copyfile(catalog_path, tmp)
+            timings["copy"] = time.perf_counter() - t1
+            con = duckdb.connect(str(tmp))
+            con.execute("SET enable_progress_bar = false")  # no bar on the build's terminal
+            load_fts(con)
+            # diff against the copy itself: another build may have swapped in a newer catalog
+            recorded = _recorded_files(con)
+            current = with_hashes(parquet_dir, current, recorded, memo)
+            replaced, fts = _update(con, parquet_dir, current, changed_sources(current, recorded), timings)
+            mode = "incremental"
+        else:
+            con = duckdb.connect(str(tmp))
+            con.execute("SET enable_progress_bar = false")  # no bar on the build's terminal
+            current = with_hashes(parquet_dir, current, {}, memo)
+            _build_new(con, parquet_dir, current, timings)
+            replaced, mode, fts = {t: ["*"] for t in TABLES}, "full", "built"
+        counts = _counts(con)
         t1 = time.perf_counter()
-        create_fts_index(con)
-        t2 = time.perf_counter()
-        create_macros(con)
-        timings.update(tables=t1 - t0, fts_index=t2 - t1, macros=time.perf_counter() - t2)
         con.close()
         catalog_path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, catalog_path)
+        timings["publish"] = time.perf_counter() - t1
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    return counts
+    timings["total"] = time.perf_counter() - t0
+    return CatalogResult(counts, mode, replaced, fts, timings)
+
+
+def build_catalog(parquet_dir: Path, catalog_path: Path, staging_dir: Path,
+                  timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Build the catalog from scratch into a staging file and swap it in; returns row counts
+    per table. ``timings`` (if given) receives the seconds spent on tables, the FTS index and
+    macros."""
+    result = refresh_catalog(parquet_dir, catalog_path, staging_dir, full=True)
+    if timings is not None:
+        timings.update({k: result.timings[k] for k in ("tables", "fts_index", "macros")})
+    return result.counts

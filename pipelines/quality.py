@@ -1,15 +1,26 @@
 """The contract's rules as plain functions over the published tables (no Dagster here).
 
 Each function returns ``CheckOutcome(passed, metadata)``; ``pipelines/defs/checks.py`` turns
-them into asset checks, and the tests call them directly."""
+them into asset checks, and the tests call them directly.
+
+The checks of per-source tables take ``sources``: the sources whose partitions to check (None:
+all). A build checks only the partitions it wrote; the others were checked when they were
+written and have not changed since. What makes that enough for rules that span partitions:
+every row lies in its own source's partition and every ID starts with ``<source_id>:`` (both
+checked), so a key can clash only within its partition, and rows of one source point only to
+rows of the same source (a reference that does not resolve there is looked up in the whole
+table before it counts as missing)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines import storage
@@ -66,30 +77,80 @@ DATE_COLUMNS = {
 PLAUSIBLE = (dt.date(1800, 1, 1), dt.date(1991, 12, 31))
 
 
-def load(parquet_dir: Path, table: str, cache: dict | None = None) -> pl.DataFrame:
-    """A whole table, read once per ``cache`` (checks of one step share their reads)."""
-    if cache is None:
-        return storage.read_table(parquet_dir, table)
-    if table not in cache:
-        cache[table] = storage.read_table(parquet_dir, table)
-    return cache[table]
+def table_files(parquet_dir: Path, table: str, sources: Iterable[str] | None = None) -> list[Path]:
+    """A table's Parquet files: those of ``sources`` for a per-source table (None: all)."""
+    if sources is None or not TABLES[table].__per_source__:
+        return sorted((parquet_dir / table).glob("**/*.parquet"))
+    paths = (storage.partition_path(parquet_dir, table, s) for s in sorted(sources))
+    return [p for p in paths if p.exists()]
 
 
-def check_contract(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
-    """Schema (names, types, contract version), unique keys, non-null and enumerations."""
+def _read(files: list[Path], table: str, columns: list[str] | None) -> pl.DataFrame:
+    """Polars' own reader (one multi-threaded scan; no Hive columns: each file holds
+    source_id). Files whose types differ from the model (reported by check_contract) cannot
+    be read together that way: they are read by pyarrow and cast to the model."""
+    names = columns or list(TABLES[table].model_fields)
+    if files:
+        try:
+            return pl.read_parquet([str(f) for f in files], columns=names, hive_partitioning=False)
+        except (pl.exceptions.PolarsError, OSError):
+            pass
+    schema = arrow_schema(TABLES[table])
+    schema = pa.schema([schema.field(c) for c in names], metadata=schema.metadata)
+    if not files:
+        return pl.from_arrow(schema.empty_table())
+    return pl.from_arrow(pa.concat_tables(pq.read_table(f, schema=schema, columns=names) for f in files))
+
+
+def load(parquet_dir: Path, table: str, cache: dict | None = None, sources: Iterable[str] | None = None,
+         columns: list[str] | None = None) -> pl.DataFrame:
+    """A table (the partitions of ``sources`` only, for a per-source table; the ``columns``
+    only), read once per ``cache`` (checks of one step share their reads)."""
+    scope = None if sources is None or not TABLES[table].__per_source__ else tuple(sorted(sources))
+    key = (table, scope, tuple(columns) if columns else None)
+    if cache is not None:
+        if key in cache:
+            return cache[key]
+        whole = cache.get((table, scope, None))
+        if whole is not None:
+            return whole.select(columns) if columns else whole
+    df = _read(table_files(parquet_dir, table, scope), table, columns)
+    if cache is not None:
+        cache[key] = df
+    return df
+
+
+def _partition_of(path: Path) -> str | None:
+    return next((p.split("=", 1)[1] for p in path.parent.parts if p.startswith("source_id=")), None)
+
+
+def check_contract(parquet_dir: Path, table: str, cache: dict | None = None,
+                   sources: Iterable[str] | None = None) -> CheckOutcome:
+    """Schema (names, types, contract version), rows in their source's partition, unique
+    keys, non-null, enumerations and sort order (of ``sources``' partitions; None: all)."""
     model = TABLES[table]
     expected = arrow_schema(model)
     problems: list[str] = []
-    for f in sorted((parquet_dir / table).glob("**/*.parquet")):
-        schema = pq.read_schema(f)
+    misplaced = 0
+    for f in table_files(parquet_dir, table, sources):
+        pf = pq.ParquetFile(f)
+        schema = pf.schema_arrow
         if [(x.name, x.type) for x in schema] != [(x.name, x.type) for x in expected]:
             problems.append(f"{f.relative_to(parquet_dir)}: columns/types differ from the model")
         meta = schema.metadata or {}
         if meta.get(b"contract_version", b"").decode() != CONTRACT_VERSION:
             problems.append(f"{f.relative_to(parquet_dir)}: contract_version missing or wrong")
-    df = load(parquet_dir, table, cache)
+        part = _partition_of(f.relative_to(parquet_dir))
+        if part is not None and "source_id" in schema.names:
+            ids = pf.read(columns=["source_id"]).column("source_id")
+            misplaced += pc.sum(pc.not_equal(ids, part)).as_py() or 0
+    if misplaced:
+        problems.append(f"{misplaced} rows outside their source's partition")
+    df = load(parquet_dir, table, cache, sources)
     key = KEYS[table]
     dupes = df.height - df.select(key).unique().height if df.height else 0
+    if sources is not None and model.__per_source__:
+        dupes += _clashes_elsewhere(parquet_dir, table, df, sources, cache)
     if dupes:
         problems.append(f"{dupes} duplicate keys on {key}")
     for name, f in model.model_fields.items():
@@ -107,26 +168,58 @@ def check_contract(parquet_dir: Path, table: str, cache: dict | None = None) -> 
     return CheckOutcome(not problems, {"rows": df.height, "problems": "; ".join(problems) or "none"})
 
 
-def check_references(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
-    """Every reference from ``table`` to another table resolves."""
+def _clashes_elsewhere(parquet_dir: Path, table: str, df: pl.DataFrame, sources: Iterable[str],
+                       cache: dict | None) -> int:
+    """Keys of ``sources``' rows (``df``) found in another partition of the table. A key holding
+    source_id, or an ID starting with its row's ``<source_id>:``, cannot be elsewhere (rows
+    lie in their own source's partition: checked apart); other IDs are looked up."""
+    key = KEYS[table]
+    if "source_id" in key or not df.height:
+        return 0
+    (col,) = key
+    loose = df.filter(~pl.col(col).str.starts_with(pl.col("source_id") + ":"))
+    if not loose.height:
+        return 0
+    scope = set(sources)
+    others = [f for f in table_files(parquet_dir, table) if _partition_of(f.relative_to(parquet_dir)) not in scope]
+    rest = _read(others, table, [col])[col]
+    return loose.filter(pl.col(col).is_in(rest.implode())).height
+
+
+def _unresolved(values: pl.Series, targets: pl.Series) -> pl.Series:
+    """The values not among the targets, in their order (an anti-join: a hash of the targets)."""
+    found = values.rename("v").to_frame().join(targets.rename("v").to_frame(), on="v", how="anti",
+                                               maintain_order="left")
+    return found["v"].rename(values.name)
+
+
+def check_references(parquet_dir: Path, table: str, cache: dict | None = None,
+                     sources: Iterable[str] | None = None) -> CheckOutcome:
+    """Every reference from ``table`` (``sources``' rows of it; None: all) to another table
+    resolves."""
     problems, checked = [], 0
     cache = {} if cache is None else cache
 
     for src, col, dst, dst_col in REFERENCES:
         if src != table:
             continue
-        values = load(parquet_dir, src, cache)[col].drop_nulls()
-        targets = load(parquet_dir, dst, cache)[dst_col]
-        missing = values.filter(~values.is_in(targets.implode()))
+        values = load(parquet_dir, src, cache, sources, [col])[col].drop_nulls()
+        targets = load(parquet_dir, dst, cache, sources, [dst_col])[dst_col]
+        missing = _unresolved(values, targets)
+        if len(missing) and sources is not None and TABLES[dst].__per_source__:
+            # not among the same sources' rows: it still resolves if the rest of the table has it
+            targets = load(parquet_dir, dst, cache, None, [dst_col])[dst_col]
+            missing = _unresolved(missing, targets)
         checked += len(values)
         if len(missing):
             problems.append(f"{len(missing)} {col} not in {dst}.{dst_col} (e.g. {missing[0]})")
     return CheckOutcome(not problems, {"references_checked": checked, "problems": "; ".join(problems) or "none"})
 
 
-def check_dates(parquet_dir: Path, table: str, cache: dict | None = None) -> CheckOutcome:
-    """Dates fall between 1800 and 1991."""
-    df = load(parquet_dir, table, cache)
+def check_dates(parquet_dir: Path, table: str, cache: dict | None = None,
+                sources: Iterable[str] | None = None) -> CheckOutcome:
+    """Dates fall between 1800 and 1991 (in ``sources``' rows; None: all)."""
+    df = load(parquet_dir, table, cache, sources)
     problems = []
     for col in DATE_COLUMNS.get(table, []):
         bad = df.filter(pl.col(col).is_not_null() & ~pl.col(col).is_between(*PLAUSIBLE))
@@ -151,23 +244,24 @@ def coverage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
 
 
 def check_coverage(parquet_dir: Path, raw_dir: Path, include: list[str], minimum: float = 0.999,
-                   cache: dict | None = None) -> CheckOutcome:
+                   cache: dict | None = None, sources: Iterable[str] | None = None) -> CheckOutcome:
     """Every non-whitespace raw character lies in a paragraph, citation or discarded span
-    (re-read from the raw files), per source; also reports the unexplained (`other`) share."""
+    (re-read from the raw files), per source (of ``sources``; None: all); also reports the
+    unexplained (`other`) share."""
     spans: dict[str, list[tuple[int, int]]] = {}
     other: dict[str, int] = {}
     for table in ("paragraphs", "citations", "discarded_text"):
-        df = load(parquet_dir, table, cache)
+        df = load(parquet_dir, table, cache, sources)
         for sid, a, b in df.select("source_id", "char_start", "char_end").iter_rows():
             spans.setdefault(sid, []).append((a, b))
         if table == "discarded_text":
             o = df.filter(pl.col("reason") == "other")
             for sid, t in o.select("source_id", "text").iter_rows():
                 other[sid] = other.get(sid, 0) + sum(1 for c in t if not c.isspace())
-    sources = load(parquet_dir, "sources", cache).filter(pl.col("status") == "ok")
+    ok = load(parquet_dir, "sources", cache, sources).filter(pl.col("status") == "ok")
     by_id = {r.source_id: r for r in scan(raw_dir, include)}
     meta, worst = {}, 1.0
-    for sid in sources["source_id"].to_list():
+    for sid in ok["source_id"].to_list():
         raw = by_id.get(sid)
         if raw is None:
             continue

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import storage
-from pipelines.catalog import build_catalog
+from pipelines.catalog import refresh_catalog
 from pipelines.defs.parse import table_metadata
 from pipelines.defs.resources import DatasetResource
 from pipelines.versions import catalog_version, extraction_version
@@ -39,9 +39,22 @@ def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
 EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
 
 
+MENTION_KEY = ["entity_id", "paragraph_id", "char_start"]
+
+
+def _strictly_sorted(df: pl.DataFrame) -> bool:
+    """Whether the rows are sorted by MENTION_KEY with no key twice."""
+    e, p, c = (pl.col(k) for k in MENTION_KEY)
+    later = (e > e.shift()) | ((e == e.shift()) & ((p > p.shift()) | ((p == p.shift()) & (c > c.shift()))))
+    return df.height < 2 or df.select(later.slice(1).all()).item()
+
+
 def merge_pattern_mentions(mentions: pa.Table, pattern: list[dict]) -> pa.Table:
     """Add the treaty linker's pattern mentions; a gazetteer mention inside one of them (the
-    place `Moscow` in `Moscow protocol`) gives way: longest match wins."""
+    place `Moscow` in `Moscow protocol`) gives way: longest match wins. The result is sorted by
+    MENTION_KEY, one row per key (a given mention before a pattern one). Mentions come sorted
+    so (``mentions_cache.mentions_table``): then only the block of ``treaty:`` rows, where the
+    pattern mentions go, is sorted again, not the whole table."""
     if not pattern:
         return mentions
     df = pl.from_arrow(mentions)
@@ -49,13 +62,19 @@ def merge_pattern_mentions(mentions: pa.Table, pattern: list[dict]) -> pa.Table:
     spans = pat.select("paragraph_id", pl.col("char_start").alias("ps"), pl.col("char_end").alias("pe"))
     inside = (
         df.with_row_index("_i")
+        .filter(pl.col("paragraph_id").is_in(spans["paragraph_id"].implode()))
         .join(spans, on="paragraph_id")
         .filter((pl.col("char_start") >= pl.col("ps")) & (pl.col("char_end") <= pl.col("pe")))
         .get_column("_i")
     )
     kept = df.with_row_index("_i").filter(~pl.col("_i").is_in(inside.implode())).drop("_i")
-    merged = pl.concat([kept, pat]).unique(["entity_id", "paragraph_id", "char_start"], keep="first")
-    return merged.sort("entity_id", "paragraph_id", "char_start").to_arrow()
+    if not (_strictly_sorted(kept) and pat["entity_id"].str.starts_with("treaty:").all()):
+        merged = pl.concat([kept, pat]).unique(MENTION_KEY, keep="first")
+        return merged.sort(MENTION_KEY).to_arrow()
+    ent = kept["entity_id"]  # the treaty: rows are one run of the sorted rows
+    lo, hi = ent.search_sorted("treaty:", side="left"), ent.search_sorted("treaty;", side="left")
+    block = pl.concat([kept.slice(lo, hi - lo), pat]).unique(MENTION_KEY, keep="first").sort(MENTION_KEY)
+    return pl.concat([kept.slice(0, lo), block, kept.slice(hi)]).to_arrow()
 
 
 def recount(entities: list[dict], mentions: pa.Table) -> list[dict]:
@@ -78,32 +97,36 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     """Gazetteer matching over every paragraph → canonical entities and every mention; then
     treaties (one row each, parties, dates, place) and their life events with evidence. One
     step, because every treaty is also an entity: `entities` is written after `treaties`.
-    Mentions are linked per source and cached (``pipelines.mentions_cache``): only new or
-    changed sources are linked again, in parallel processes."""
-    from pipelines import mentions_cache
-    from pipelines.extraction.treaties import build_treaty_tables, treaty_entities
+    Mentions are linked per source and cached (``pipelines.mentions_cache``), and so is what
+    each source says about treaties (``pipelines.treaty_cache``): only new or changed sources
+    are read again, in parallel processes; the corpus rows are merged from the caches."""
+    from collections import Counter
+
+    from pipelines import mentions_cache, treaty_cache
+    from pipelines.extraction.treaties import treaty_entities, treaty_tables
 
     s = dataset.settings()
     stats = {f"mention_cache/{k}": v for k, v in mentions_cache.refresh(s, extraction_version()).items()}
-    context.log.info(f"mention cache: {stats}")
+    stats |= {f"treaty_cache/{k}": v for k, v in treaty_cache.refresh(s, extraction_version()).items()}
+    context.log.info(f"caches: {stats}")
     ids = mentions_cache.source_ids(s)
     entities = mentions_cache.entity_rows(s, ids)
     mention_table = mentions_cache.mentions_table(s, ids)
-    treaty_mentions = mention_table.filter(pc.starts_with(mention_table["entity_id"], "treaty:")).to_pylist()
-    paragraphs = _rows(s, "paragraphs", ["paragraph_id", "doc_id", "source_id", "kind", "text"])
-    events = _rows(s, "events")
-    pattern: list[dict] = []  # treaty names the gazetteer cannot list, found by the linking rules
+    treaty_mentions = pl.from_arrow(
+        mention_table.filter(pc.starts_with(mention_table["entity_id"], "treaty:")).select(["entity_id", "doc_id"]))
+    parts = treaty_cache.read_parts(s, ids)
+    pattern = [m for part in parts for m in part.pattern]  # treaty names the gazetteer cannot list
+    n_mentions = Counter(treaty_mentions["entity_id"].to_list()) + Counter(m["entity_id"] for m in pattern)
     provenance: dict[str, dict] = {}  # treaty_id -> field -> "text" / "gazetteer"
-    treaties, treaty_events = build_treaty_tables(paragraphs, events, treaty_mentions, mentions_out=pattern,
-                                                  provenance=provenance)
+    treaties, treaty_events = treaty_tables(parts, n_mentions, provenance=provenance)
     for row in treaties:
         row["reference_fields"] = sorted(f for f, src in provenance.get(row["treaty_id"], {}).items()
                                          if src == "gazetteer")
-    del paragraphs, events
     mention_table = merge_pattern_mentions(mention_table, pattern)
     named = {e["entity_id"] for e in entities}
     # treaties only described or dated in the text (never named) are entities too
-    entities += [e for e in treaty_entities(treaties, treaty_mentions + pattern) if e["entity_id"] not in named]
+    documents = treaty_mentions.unique().to_dicts() + pattern  # (treaty, document) pairs
+    entities += [e for e in treaty_entities(treaties, documents) if e["entity_id"] not in named]
     entities = recount(entities, mention_table)
     storage.write_arrow(s.parquet_dir, s.staging_dir, "entity_mentions", mention_table)
     tables = {"entities": entities, "treaties": treaties, "treaty_events": treaty_events}
@@ -126,23 +149,38 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     "(Frictionless Data Package and dataset card).",
 )
 def catalog(context: dg.AssetExecutionContext, dataset: DatasetResource) -> dg.MaterializeResult:
+    """Updates the published catalog with the rows of the sources whose files changed (built
+    from scratch the first time or when its format changed), then the package and card."""
+    import duckdb
+
     from pipelines.catalog import MACROS
     from pipelines.datapackage import write_metadata
 
     s = dataset.settings()
-    timings: dict[str, float] = {}
-    counts = build_catalog(s.parquet_dir, s.catalog_path, s.staging_dir, timings)
-    sources = _rows(s, "sources", ["source_id", "format", "title", "status", "reject_reason"])
-    package, card = write_metadata(s.output_dir, counts, sources, macros=MACROS)
-    rows = "\n".join(f"| {t} | {n} |" for t, n in counts.items())
+    result = refresh_catalog(s.parquet_dir, s.catalog_path, s.staging_dir)
+    context.log.info(f"catalog: {result.mode}, index {result.fts}, replaced {result.replaced}")
+    con = duckdb.connect(str(s.catalog_path), read_only=True)
+    try:
+        cur = con.execute("SELECT source_id, format, title, status, reject_reason FROM sources")
+        names = [d[0] for d in cur.description]
+        sources = [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    package, card = write_metadata(s.output_dir, result.counts, sources, macros=MACROS)
+    rows = "\n".join(f"| {t} | {n} |" for t, n in result.counts.items())
+    replaced = "\n".join(f"| {t} | {', '.join(v) if len(v) <= 20 else f'{len(v)} sources'} |"
+                         for t, v in result.replaced.items())
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(s.catalog_path)),
             "datapackage": dg.MetadataValue.path(str(package)),
             "dataset_card": dg.MetadataValue.path(str(card)),
             "row_counts": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
-            **{f"rows/{t}": n for t, n in counts.items()},
-            **{f"seconds/{k}": round(v, 3) for k, v in timings.items()},
+            "mode": result.mode,
+            "fts_index": result.fts,
+            "replaced": dg.MetadataValue.md("| table | sources replaced |\n|---|---|\n" + replaced),
+            **{f"rows/{t}": n for t, n in result.counts.items()},
+            **{f"seconds/{k}": round(v, 3) for k, v in result.timings.items()},
         }
     )
 
