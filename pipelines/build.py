@@ -174,12 +174,50 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False, no
                                timings=timings)
 
         from pipelines import publish
-        from pipelines.defs.sources import raw_files
-        from pipelines.instance import build_instance
 
-        instance = build_instance(home)
-        t = lap("instance", t)
         keys = set(state["files"])
+        by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
+        version = parser_version()
+        todo = keys if force else {k for k in keys if k in by_id and publish.needs_parse(settings, by_id[k], version)}
+        ahead = None
+        if todo and settings.workers > 1:
+            # parse in worker processes while Dagster is imported and the run is created; the
+            # parse asset publishes the results (publish.ParseAhead)
+            ahead = publish.ParseAhead(settings, [by_id[k] for k in sorted(todo) if k in by_id], version,
+                                       min(settings.workers, len(todo)))
+        t = lap("plan", t)
+        try:
+            report = _run(settings, home, keys, todo, force, verbose, lap, t)
+        finally:
+            if ahead:
+                ahead.close()
+        report.sources = changes
+        if report.status == "built":
+            _write_json(state_path, state)
+        t = time.perf_counter()
+        report.rows = _catalog_counts(settings)
+        sources = storage.read_table(settings.parquet_dir, "sources", ["source_id", "status", "reject_reason"])
+        report.rejected = {
+            r["source_id"]: r["reject_reason"] for r in sources.to_dicts() if r["status"] == "rejected"
+        }
+        storage.clean_staging(settings.staging_root)
+        lap("summary", t)
+        report.seconds = time.perf_counter() - t0
+        report.timings = timings
+        return report
+
+
+def _run(settings: Settings, home: Path, keys: set[str], todo: set[str], force: bool, verbose: bool,
+         lap, t: float) -> BuildReport:
+    """Sync the dynamic partitions with ``keys``, then run ``build_all`` in process over the
+    partition range holding ``todo`` (or the corpus-wide assets alone)."""
+    from pipelines import publish, storage
+    from pipelines.defs.sources import raw_files
+    from pipelines.instance import build_instance
+
+    instance = build_instance(home)
+    try:
+        t = lap("instance", t)
         known = instance.get_dynamic_partitions(raw_files.name)
         gone = (set(known) - keys) | (storage.source_ids_on_disk(settings.parquet_dir) - keys)
         for sid in sorted(gone):
@@ -190,18 +228,13 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False, no
         if new:
             instance.add_dynamic_partitions(raw_files.name, new)
         ordered = [k for k in known if k in keys] + new
-        by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
-        version = parser_version()
-        todo = set(ordered) if force else {
-            k for k in ordered if k in by_id and publish.needs_parse(settings, by_id[k], version)
-        }
         span = partition_range(ordered, todo)
-        t = lap("plan", t)
+        t = lap("partitions", t)
 
-        from pipelines.definitions import defs as load_defs
+        from pipelines.definitions import build_defs
         from pipelines.defs.logging import run_logging_config
 
-        defs = load_defs()
+        defs = build_defs()
         job = defs.resolve_job_def(BUILD_JOB)
         tags: dict[str, str] = {}
         selection = None
@@ -221,32 +254,22 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False, no
         }
         result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config,
                                         raise_on_error=False, asset_selection=selection)
-        t = lap("run", t)
-        report = BuildReport("built" if result.success else "failed", 0.0, changes)
-        if span:
-            report.parsed = ordered[ordered.index(span[0]): ordered.index(span[1]) + 1]
-        for ev in result.get_asset_check_evaluations():
-            if ev.passed:
-                report.checks_passed += 1
-            else:
-                report.checks_failed.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
-        if not result.success:
-            failed = [e for e in result.all_events if e.is_step_failure]
-            msgs = [f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[-1]}" for e in failed]
-            report.checks_failed += msgs
-        else:
-            _write_json(state_path, state)
+        lap("run", t)
+    finally:
         instance.dispose()
-        report.rows = _catalog_counts(settings)
-        sources = storage.read_table(settings.parquet_dir, "sources", ["source_id", "status", "reject_reason"])
-        report.rejected = {
-            r["source_id"]: r["reject_reason"] for r in sources.to_dicts() if r["status"] == "rejected"
-        }
-        storage.clean_staging(settings.staging_root)
-        lap("summary", t)
-        report.seconds = time.perf_counter() - t0
-        report.timings = timings
-        return report
+    report = BuildReport("built" if result.success else "failed", 0.0)
+    if span:
+        report.parsed = ordered[ordered.index(span[0]): ordered.index(span[1]) + 1]
+    for ev in result.get_asset_check_evaluations():
+        if ev.passed:
+            report.checks_passed += 1
+        else:
+            report.checks_failed.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure]
+        msgs = [f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[-1]}" for e in failed]
+        report.checks_failed += msgs
+    return report
 
 
 def _catalog_counts(settings: Settings) -> dict[str, int]:

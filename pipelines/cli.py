@@ -48,7 +48,11 @@ STAGES = {
 
 
 class StageBars:
-    """One progress bar per build stage on stderr (quiet when stderr is not a terminal)."""
+    """One progress bar per build stage on stderr (quiet when stderr is not a terminal).
+
+    Redrawn at each progress event, without rich's refresh thread: a build process with no
+    thread can ``fork`` its parse workers (cheap: nothing imported again), see
+    ``pipelines.publish.process_pool``."""
 
     def __init__(self):
         from rich.console import Console
@@ -63,7 +67,7 @@ class StageBars:
 
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+            TimeElapsedColumn(), console=Console(stderr=True), transient=False, auto_refresh=False,
         )
         self.tasks: dict[str, int] = {}
 
@@ -79,6 +83,7 @@ class StageBars:
             self.progress.update(task, completed=t.total)
         elif event == "failed":
             self.progress.update(task, description=f"{label} (FAILED)")
+        self.progress.refresh()
 
 
 def cmd_build(args) -> int:

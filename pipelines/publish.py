@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -84,6 +86,18 @@ def read_and_parse(settings: Settings, raw: RawFile, version: str) -> SourceResu
     return result
 
 
+def _write_source(settings: Settings, parquet_dir: Path, raw: RawFile, result: SourceResult) -> Outcome:
+    """Write a parsed source's files into ``parquet_dir``, its ``sources`` row last: that row
+    (bytes hash, parser version) is what ``is_current`` trusts, so a build killed half-way
+    leaves a source that is parsed again, never one with stale tables under a new row."""
+    rows = {}
+    for table in PER_SOURCE:  # validated already by read_and_parse: publish without a second pass
+        rows[table] = storage.write_arrow(parquet_dir, settings.staging_dir, table,
+                                          storage.to_arrow(table, result.tables[table]), raw.source_id)
+    n = storage.write_table(parquet_dir, settings.staging_dir, "sources", [result.source], raw.source_id)
+    return Outcome(raw.source_id, result.source["status"], {"sources": n, **rows}, result.source.get("reject_reason"))
+
+
 def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool = False) -> Outcome:
     """Parse and publish one source unless its published rows are current."""
     sha = None
@@ -98,13 +112,7 @@ def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool =
         result = read_and_parse(settings, raw, version)
     except Vanished:
         return remove_source(settings, raw.source_id)
-    rows = {"sources": storage.write_table(
-        settings.parquet_dir, settings.staging_dir, "sources", [result.source], raw.source_id)}
-    for table in PER_SOURCE:  # validated already by read_and_parse: publish without a second pass
-        rows[table] = storage.write_arrow(settings.parquet_dir, settings.staging_dir, table,
-                                          storage.to_arrow(table, result.tables[table]), raw.source_id)
-    status = result.source["status"]
-    return Outcome(raw.source_id, status, rows, result.source.get("reject_reason"))
+    return _write_source(settings, settings.parquet_dir, raw, result)
 
 
 def needs_parse(settings: Settings, raw: RawFile, version: str) -> bool:
@@ -190,11 +198,77 @@ def process_pool(workers: int):
                                initargs=(os.getpid(),))
 
 
+def _size(raw: RawFile) -> int:
+    try:
+        return raw.abspath.stat().st_size
+    except OSError:
+        return 0
+
+
+def _parse_in_worker(args) -> Outcome:
+    """Parse one source and write its files into ``folder`` (not the dataset)."""
+    settings, raw, version, folder = args
+    try:
+        result = read_and_parse(settings, raw, version)
+    except Vanished:
+        return Outcome(raw.source_id, "removed", {})
+    return _write_source(settings, folder, raw, result)
+
+
+class ParseAhead:
+    """Sources parsed by worker processes while the build process imports Dagster and creates
+    the run (``run_build`` starts it; on 2 CPUs the parse overlaps those ~3 s), published by
+    the parse asset: ``refresh_sources`` takes the results and moves the files into place.
+    Workers write into a private folder of this process's staging area, so the dataset changes
+    only in the asset's step, as without it; ``close`` drops whatever was not taken (a run
+    that failed before the asset). One per output directory in a process."""
+
+    _open: dict[Path, ParseAhead] = {}
+
+    def __init__(self, settings: Settings, raws: list[RawFile], version: str, workers: int):
+        self.settings, self.version = settings, version
+        self.folder = settings.staging_dir / "ahead"
+        self.pool = process_pool(workers)
+        self.futures = {
+            raw.source_id: self.pool.submit(_parse_in_worker, (settings, raw, version, self.folder))
+            for raw in sorted(raws, key=_size, reverse=True)  # largest first: it does not start last
+        }
+        ParseAhead._open[settings.parquet_dir] = self
+
+    @classmethod
+    def of(cls, settings: Settings) -> ParseAhead | None:
+        return cls._open.get(settings.parquet_dir)
+
+    def take(self, source_id: str, version: str):
+        """The future of ``source_id``'s parse (None if it was not parsed ahead with ``version``)."""
+        return self.futures.pop(source_id, None) if version == self.version else None
+
+    def publish(self, outcome: Outcome) -> Outcome:
+        """Move a source parsed ahead into the dataset, its ``sources`` row last (see
+        ``_write_source``); a file deleted meanwhile has its rows removed."""
+        sid = outcome.source_id
+        if outcome.status == "removed":
+            return remove_source(self.settings, sid)
+        for table in (*PER_SOURCE, "sources"):
+            target = storage.partition_path(self.settings.parquet_dir, table, sid)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(storage.partition_path(self.folder, table, sid), target)
+        return outcome
+
+    def close(self) -> None:
+        ParseAhead._open.pop(self.settings.parquet_dir, None)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def refresh_sources(settings: Settings, keys: list[str], version: str, force: bool = False,
                     workers: int | None = None, progress=None) -> dict[str, Outcome]:
     """``refresh_source`` for every key (a key without a raw file has its rows removed);
-    sources needing a parse are parsed by up to ``workers`` processes (largest first, so the
-    biggest file does not start last). ``progress(outcome)`` is called as each one ends."""
+    sources needing a parse are taken from the ``ParseAhead`` of this build if it parsed them,
+    else parsed by up to ``workers`` processes (largest first, so the biggest file does not
+    start last). ``progress(outcome)`` is called as each one ends."""
+    from concurrent.futures import as_completed
+
     by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
     out: dict[str, Outcome] = {}
     todo: list[RawFile] = []
@@ -209,6 +283,17 @@ def refresh_sources(settings: Settings, keys: list[str], version: str, force: bo
     for o in out.values():
         if progress:
             progress(o)
+    ahead = ParseAhead.of(settings)
+    if ahead:
+        taken = {f: raw.source_id for raw in todo if (f := ahead.take(raw.source_id, version))}
+        done = set(taken.values())
+        todo = [raw for raw in todo if raw.source_id not in done]
+        for fut in as_completed(taken):
+            out[taken[fut]] = o = ahead.publish(fut.result())
+            if progress:
+                progress(o)
+        if not ahead.futures:
+            ahead.close()  # its workers are idle from now on: free them
     workers = min(workers if workers is not None else settings.workers, len(todo))
     if workers <= 1:
         for raw in todo:
@@ -217,15 +302,7 @@ def refresh_sources(settings: Settings, keys: list[str], version: str, force: bo
                 progress(o)
         return out
 
-    def size(raw: RawFile) -> int:
-        try:
-            return raw.abspath.stat().st_size
-        except OSError:
-            return 0
-
-    from concurrent.futures import as_completed
-
-    todo.sort(key=size, reverse=True)
+    todo.sort(key=_size, reverse=True)
     with process_pool(workers) as pool:
         futures = {pool.submit(_refresh_in_worker, (settings, raw, version, True)): raw for raw in todo}
         for fut in as_completed(futures):

@@ -131,3 +131,57 @@ def test_readme_python_example_runs(built, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "chicherin" in proc.stdout.lower() or "Chicherin" in proc.stdout
+
+
+def _two_sources(tmp_path: Path):
+    from pipelines.settings import Settings
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "alpha.txt").write_text("A Note on Genoa\n\nThe delegates met at Genoa in April 1922 and Chicherin spoke first.\n")
+    (raw / "beta.txt").write_text("Another Short Paper\n\nLitvinov argued for disarmament at Geneva in 1927.\n")
+    return Settings(raw_dir=raw, output_dir=tmp_path / "out", workers=2)
+
+
+def test_sources_parsed_ahead_reach_the_dataset_only_through_the_parse_asset(tmp_path):
+    """`run_build` parses while Dagster starts (publish.ParseAhead): nothing is published until
+    the asset's `refresh_sources` takes the results, which are those of a plain parse."""
+    from pipelines import publish
+    from pipelines.rawdir import scan
+    from pipelines.versions import parser_version
+
+    settings = _two_sources(tmp_path)
+    raws = scan(settings.raw_dir, settings.include)
+    version = parser_version()
+    ahead = publish.ParseAhead(settings, raws, version, workers=2)
+    try:
+        for fut in list(ahead.futures.values()):
+            fut.result()
+        assert not (settings.parquet_dir / "sources").exists()  # parsed, not published
+        outcomes = publish.refresh_sources(settings, ["alpha", "beta"], version)
+        assert {k: o.status for k, o in outcomes.items()} == {"alpha": "ok", "beta": "ok"}
+        assert publish.ParseAhead.of(settings) is None and not ahead.folder.exists()  # all taken: closed
+    finally:
+        ahead.close()
+    ahead_rows = {t: storage.read_table(settings.parquet_dir, t) for t in publish.TABLES_OF_A_SOURCE}
+    assert all(not publish.needs_parse(settings, raw, version) for raw in raws)
+
+    plain = settings.model_copy(update={"output_dir": tmp_path / "plain"})
+    publish.refresh_sources(plain, ["alpha", "beta"], version, workers=1)
+    for table, rows in ahead_rows.items():
+        assert rows.equals(storage.read_table(plain.parquet_dir, table)), table
+
+
+def test_sources_parsed_ahead_but_never_taken_leave_the_dataset_untouched(tmp_path):
+    from pipelines import publish
+    from pipelines.rawdir import scan
+    from pipelines.versions import parser_version
+
+    settings = _two_sources(tmp_path)
+    ahead = publish.ParseAhead(settings, scan(settings.raw_dir, settings.include), parser_version(), workers=2)
+    for fut in list(ahead.futures.values()):
+        fut.result()
+    assert ahead.folder.exists()
+    ahead.close()  # the run failed before the parse asset
+    assert not ahead.folder.exists() and publish.ParseAhead.of(settings) is None
+    assert not (settings.parquet_dir / "sources").exists()

@@ -35,3 +35,19 @@ def test_treaties_of_germany_with_dates(corpus_build):
 
 def test_unknown_name_is_a_clear_line(corpus_build):
     assert "No entity named 'Zzyzx'" in sfp(corpus_build[0], "mentions", "Zzyzx")
+
+
+def test_progress_bars_run_no_thread_so_parse_workers_can_fork():
+    """The build forks its parse workers only when it runs no other thread (publish.process_pool);
+    the command line's progress bars are drawn at each event, without rich's refresh thread."""
+    import threading
+
+    from pipelines.cli import StageBars
+
+    bars = StageBars()
+    with bars.progress:
+        bars("started", "parse_sources", None, None)
+        bars("advance", "parse_sources", 1, 2)
+        assert threading.active_count() == 1
+        bars("finished", "parse_sources", None, None)
+    assert bars.progress.tasks[0].completed == 2

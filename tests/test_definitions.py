@@ -116,3 +116,129 @@ def test_in_process_is_the_default_executor():
     job = definitions.build_all_job()
     assert job.executor_def.name == "in_process_or_multiprocess"
     assert job.executor_def.config_schema.default_value == {"in_process": {}}
+
+
+def test_build_instance_keeps_one_connection_and_stock_dagster_reads_and_writes_alongside(tmp_path, monkeypatch):
+    """The build's run and event storages (pipelines.instance) open each SQLite file once, not
+    per call, and write the stock layout: a stock instance on the same DAGSTER_HOME (the UI,
+    the daemon) reads its runs, materializations and check results and writes while it is
+    open; once both are closed no write-ahead log is left behind."""
+    import sqlite3
+
+    from dagster._core.instance.ref import InstanceRef
+
+    from pipelines.instance import build_instance
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]))
+    def numbers():
+        return dg.MaterializeResult(metadata={"n": 1})
+
+    @dg.asset(deps=[numbers], check_specs=[dg.AssetCheckSpec("positive", asset="total")])
+    def total():
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="positive", passed=True)])
+
+    job = dg.Definitions(assets=[numbers, total], jobs=[dg.define_asset_job("all")]).resolve_job_def("all")
+    tags = {"dagster/asset_partition_range_start": "a", "dagster/asset_partition_range_end": "c"}
+    home = tmp_path / "home"
+    home.mkdir()
+    instance = build_instance(home)
+    assert job.execute_in_process(instance=instance, tags=tags).success
+    opened = []
+    real_connect = sqlite3.dbapi2.connect
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", lambda *a, **k: opened.append(a[0]) or real_connect(*a, **k))
+    assert job.execute_in_process(instance=instance, tags=tags).success  # ~40 events stored
+    event_files = [p for p in opened if "history/runs/" in p]
+    assert len(event_files) == len(set(event_files)) <= 2, event_files  # the new run's file, maybe the index
+    assert [p for p in opened if p.endswith("history/runs.db")] == []  # still open from the first run
+    monkeypatch.undo()
+
+    stock = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    try:
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert [r.dagster_run.status.value for r in stock.get_run_records()] == ["SUCCESS", "SUCCESS"]
+        mats = stock.fetch_materializations(dg.AssetKey("numbers"), limit=100).records
+        assert sorted(m.partition_key for m in mats) == ["a", "a", "b", "b", "c", "c"]
+        history = stock.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("total"), "positive"), limit=10)
+        assert [h.status.value for h in history] == ["SUCCEEDED", "SUCCEEDED"]
+        stock.add_dynamic_partitions("raw_files", ["x"])  # written while the build holds its connections
+        assert instance.get_dynamic_partitions("raw_files") == ["x"]
+    finally:
+        stock.dispose()
+        instance.dispose()
+    assert not list(home.rglob("*.db-wal")), list(home.rglob("*.db-wal"))
+
+
+def test_build_definitions_are_the_code_location_without_the_component_library():
+    """`make build` loads the defs folder without the UI's component-type catalogue: the same
+    assets, checks, jobs, sensors, schedules, resources and loggers as the code location."""
+    location, build = definitions.defs(), definitions.build_defs()
+
+    def shape(d: dg.Definitions) -> dict:
+        graph = d.resolve_asset_graph()
+        return {
+            "assets": sorted(k.to_user_string() for k in graph.get_all_asset_keys()),
+            "checks": sorted(k.to_user_string() for k in graph.asset_check_keys),
+            "code_versions": sorted((k.to_user_string(), graph.get(k).code_version) for k in graph.get_all_asset_keys()),
+            "jobs": sorted(j.name for j in d.jobs),
+            "sensors": sorted(s.name for s in d.sensors),
+            "schedules": sorted(s.name for s in d.schedules),
+            "resources": sorted(d.resources),
+            "loggers": sorted(d.loggers),
+            "executor": d.executor.name,
+        }
+
+    assert shape(build) == shape(location)
+    assert "raw_dir_sensor" in shape(build)["sensors"] and shape(build)["assets"]
+    assert definitions.build_all_job().executor_def.name == "in_process_or_multiprocess"
+
+
+def test_batched_event_storage_writes_what_the_stock_storage_writes(tmp_path):
+    """One run's asset and check events stored by `FastSqliteEventLogStorage.store_event_batch`
+    leave the index database exactly as the stock one-event-at-a-time storage does."""
+    import sqlite3
+
+    from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from pipelines.instance import FastSqliteEventLogStorage
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]))
+    def numbers():
+        return dg.MaterializeResult(metadata={"n": 1})
+
+    @dg.asset(deps=[numbers], check_specs=[dg.AssetCheckSpec("positive", asset="total")])
+    def total():
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="positive", passed=False)])
+
+    job = dg.Definitions(assets=[numbers, total], jobs=[dg.define_asset_job("all")]).resolve_job_def("all")
+    with dg.instance_for_test() as instance:
+        run = job.execute_in_process(instance=instance, tags={
+            "dagster/asset_partition_range_start": "a", "dagster/asset_partition_range_end": "c"})
+        entries = instance.all_logs(run.run_id)
+    batch = [e for e in entries if e.is_dagster_event and e.dagster_event_type in ASSET_EVENTS | ASSET_CHECK_EVENTS]
+    assert {e.dagster_event_type.value for e in batch} == {
+        "ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION_PLANNED",
+        "ASSET_CHECK_EVALUATION"}
+    stock = SqliteEventLogStorage(str(tmp_path / "stock"))
+    for e in batch:
+        stock.store_event(e)
+    fast = FastSqliteEventLogStorage(str(tmp_path / "fast"))
+    fast.store_event_batch(batch)
+    stock.dispose()
+    fast.dispose()
+
+    def index(folder) -> dict[str, list]:
+        con = sqlite3.connect(folder / "index.db")
+        out = {}
+        for (table,) in con.execute("select name from sqlite_master where type = 'table'"):
+            cols = [r[1] for r in con.execute(f"pragma table_info({table})")
+                    if r[1] not in ("create_timestamp", "updated_timestamp", "migration_completed")]
+            names = ", ".join(f'"{c}"' for c in cols)
+            out[table] = sorted(map(repr, con.execute(f"select {names} from {table}")))
+        con.close()
+        return out
+
+    stock_rows, fast_rows = index(tmp_path / "stock"), index(tmp_path / "fast")
+    assert len(stock_rows["event_logs"]) == len(batch) and stock_rows["asset_check_executions"]
+    assert fast_rows == stock_rows
