@@ -130,7 +130,35 @@ def cmd_build(args) -> int:
         for name in report.checks_failed:
             print(f"  FAILED {name}")
         print(f"outputs: {settings.parquet_dir}/ and {settings.catalog_path} (Dagster log: {log})")
-    return 0 if report.status != "failed" else 1
+    if report.status == "failed":
+        return 1
+    if settings.publish_uri:
+        return _mirror(settings, settings.publish_uri)
+    return 0
+
+
+def _mirror(settings, uri: str) -> int:
+    from pipelines.build import BuildLocked, build_lock
+    from pipelines.mirror import MirrorError, mirror
+
+    try:
+        with build_lock(settings):  # never copy a build that is being written
+            r = mirror(settings.output_dir, uri)
+    except (MirrorError, BuildLocked) as e:
+        print(f"error: {e}")
+        return 1
+    print(f"mirrored to {uri}: {len(r.uploaded)} files uploaded ({r.bytes_uploaded / 1e6:.1f} MB), "
+          f"{r.unchanged} unchanged, {len(r.deleted)} deleted")
+    return 0
+
+
+def cmd_mirror(args) -> int:
+    settings = _settings(args)
+    uri = args.uri or settings.publish_uri
+    if not uri:
+        print("error: give a target (sfp mirror s3://bucket/prefix) or set PUBLISH_URI")
+        return 2
+    return _mirror(settings, uri)
 
 
 def cmd_status(args) -> int:
@@ -212,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--force", action="store_true", help="re-parse every source")
     b.add_argument("--verbose", action="store_true", help="show Dagster's logs")
     b.set_defaults(func=cmd_build)
+    m = sub.add_parser("mirror", help="copy the built dataset to object storage (s3://, gs://, a path ...)")
+    m.add_argument("uri", nargs="?", help="target (default: $PUBLISH_URI)")
+    m.add_argument("--output-dir", help="output directory (default: $OUTPUT_DIR or outputs/)")
+    m.set_defaults(func=cmd_mirror)
     s = sub.add_parser("status", help="sources, their state and row counts")
     s.add_argument("--output-dir")
     s.set_defaults(func=cmd_status)

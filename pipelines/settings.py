@@ -7,6 +7,8 @@ MAX_FILE_MB    files larger than this are rejected, not read (default: 64)
 MAX_LINE_CHARS files with a longer line are rejected (default: 1000000)
 BUILD_WORKERS  processes parsing sources in parallel (default: the number of CPUs; 1 = in process)
 BUILD_LOCK_WAIT seconds a build waits for another build of the same outputs (default: 600)
+PUBLISH_URI    after a successful build, mirror the outputs there (s3://..., gs://..., a path;
+               default: none) — see pipelines/mirror.py
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Settings(BaseModel):
     max_line_chars: int = Field(default=1_000_000, description="Files with a longer line are rejected")
     workers: int = Field(default=1, description="Processes parsing sources in parallel")
     lock_wait_seconds: float = Field(default=600, description="How long a build waits for another one")
+    publish_uri: str | None = Field(default=None, description="Object storage the outputs are mirrored to")
 
     @property
     def parquet_dir(self) -> Path:
@@ -65,4 +68,5 @@ def load_settings() -> Settings:
         max_line_chars=max_line,
         workers=max(1, workers),
         lock_wait_seconds=lock_wait,
+        publish_uri=env.get("PUBLISH_URI") or None,
     )

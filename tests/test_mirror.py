@@ -81,3 +81,24 @@ def test_mirror_to_a_local_path(corpus_build, tmp_path):
         assert n == con.sql("SELECT count(*) FROM paragraphs").fetchone()[0] > 0
     finally:
         con.close()
+
+
+def test_cli_mirror(corpus_build, tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    out, _, _ = corpus_build
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    monkeypatch.delenv("PUBLISH_URI", raising=False)
+    assert main(["mirror", "--output-dir", str(work)]) == 2
+    assert "set PUBLISH_URI" in capsys.readouterr().out
+    target = tmp_path / "bucket"
+    assert main(["mirror", str(target), "--output-dir", str(work)]) == 0
+    first = capsys.readouterr().out
+    assert f"mirrored to {target}" in first and " 0 unchanged" in first
+    monkeypatch.setenv("PUBLISH_URI", str(target))
+    assert main(["mirror", "--output-dir", str(work)]) == 0
+    assert "0 files uploaded" in capsys.readouterr().out
+    # an output directory without a build: a clear error, no traceback
+    assert main(["mirror", str(target), "--output-dir", str(tmp_path / "empty")]) == 1
+    assert "no finished build" in capsys.readouterr().out
