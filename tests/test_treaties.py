@@ -56,6 +56,24 @@ def test_parties():
     assert "Czechoslovakia" not in parties_in("agreement on partition of Czechoslovakia is signed by Britain, France, Germany and Italy")
     assert parties_in("treaty of friendship is signed between Transcaucasian Soviet Republics and Turkey") == [
         "Armenia", "Azerbaijan", "Georgia", "Turkey"]
+    # the state a declaration is about or has power over is not a party either
+    assert parties_in("a Declaration Concerning the Occupation of Austria and the assumption of authority over "
+                      "Austria by the governments of the USSR, Britain and France was signed") == [
+        "Soviet Union", "Great Britain", "France"]
+    assert parties_in("the treaty signed by Germany and Japan in Berlin") == ["Germany", "Japan"]
+
+
+def test_text_parties_that_are_part_of_the_reference_parties_are_completed():
+    """"between RSFSR and Poland" for a treaty Soviet Ukraine signed too: the reference list
+    completes the parties and reference_fields says so; a text naming other parties keeps them."""
+    events = [chron("r1", dt.date(1921, 3, 18), "peace treaty is signed in Riga between RSFSR and Poland.")]
+    paras = [para(e["paragraph_id"], e["text"], "chronology_entry") for e in events]
+    prov: dict = {}
+    rows, _ = build_treaty_tables(paras, events, mentions_for(paras), provenance=prov)
+    riga = next(r for r in rows if r["treaty_id"] == "treaty:peace-of-riga")
+    assert sorted(riga["parties"]) == ["Poland", "Soviet Union", "Ukraine"]
+    assert prov["treaty:peace-of-riga"]["parties"] == "gazetteer"
+    assert prov["treaty:peace-of-riga"]["date_signed"] == "text"
 
 
 def test_description_resolves_only_when_one_treaty_fits():

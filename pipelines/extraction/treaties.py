@@ -243,12 +243,17 @@ def parties_in(text: str) -> list[str]:
         if len(found) >= 2:
             return found
     text = _ON_OF_RX.sub(" ", text)
-    return list(dict.fromkeys(s for _, _, s in state_names(text)))
+    return list(dict.fromkeys(s for a, _, s in state_names(text) if not _OBJECT_BEFORE.search(text, max(0, a - 60), a)))
 
 
 # "agreement on division of Czechoslovakia", "treaty on reunification of Transcarpathian Ukraine
 # with ...": the states of such a complement are what the treaty is about, not its parties.
 _ON_OF_RX = re.compile(r"\b(?:on|regarding|concerning)\s+(?:the\s+)?[a-z][a-z -]*?\bof\s+(?:[A-Z][\w'-]*\s*)+(?:with\s+(?:[A-Z][\w'-]*\s*)+)?")
+
+
+# "Declaration Regarding the Defeat of Germany and the assumption of supreme power over Germany
+# by ...": a state right after regarding/concerning/over (the treaty's object) is no party.
+_OBJECT_BEFORE = re.compile(r"\b(?:regarding|concerning|over)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:of\s+)?$", re.I)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1127,7 +1132,10 @@ def treaty_tables(parts: list[SourceEvidence], n_mentions: dict[str, int],
                 ev_date = t.date_signed  # a range entry ("29-30 September ... is signed") agrees
             date_signed = ev_date
             with_parties = [e for e in signed if len(e.parties) >= 2]
-            if with_parties:
+            # the text's parties, unless they are only part of the reference's (the chronology's
+            # "between RSFSR and Poland" for Riga, signed by Soviet Ukraine too): then the
+            # reference list completes them, and says so in reference_fields
+            if with_parties and not (t and set(with_parties[0].parties) < set(t.parties)):
                 parties = list(with_parties[0].parties)
                 src["parties"] = "text"
             with_place = [e for e in signed if e.place and e.date == date_signed]
