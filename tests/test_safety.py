@@ -71,8 +71,13 @@ def test_sigkill_at_random_moments_never_leaves_torn_files(tmp_path, small_raw):
     out, home = tmp_path / "out", tmp_path / "home"
     env = env_for(small_raw, out, home, BUILD_WORKERS="2")
     rng = random.Random(20)
+    # how long a whole build takes here, so the kills land inside builds however fast they are
+    t0 = time.monotonic()
+    first = start_build(env)
+    first.communicate(timeout=600)
+    span = time.monotonic() - t0
     killed = 0
-    for delay in [rng.uniform(0.5, 9.0) for _ in range(6)]:
+    for delay in [rng.uniform(0.05, 0.95) * span for _ in range(6)]:
         proc = start_build(env, "--force")  # every attempt rewrites every file
         time.sleep(delay)
         if proc.poll() is None:
