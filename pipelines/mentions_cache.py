@@ -26,6 +26,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pipelines import storage
@@ -183,23 +184,27 @@ def source_ids(settings: Settings) -> list[str]:
 def mentions_table(settings: Settings, ids: list[str]) -> pa.Table:
     """Every cached mention of ``ids``, in the order of the entity_mentions table."""
     schema = arrow_schema(TABLES["entity_mentions"])
-    parts = [pq.read_table(_paths(settings, sid)[0], schema=schema) for sid in ids]
-    if not parts:
+    if not ids:
         return schema.empty_table()
-    return pa.concat_tables(parts).sort_by(MENTION_ORDER).replace_schema_metadata(schema.metadata)
+    # one multi-threaded read of every file (at 500 sources 0.7 s against 1.0 s for a read per
+    # file). Not polars here: its thread pool does not survive the fork of the linking workers.
+    table = ds.dataset([str(_paths(settings, sid)[0]) for sid in ids], schema=schema, format="parquet").to_table()
+    return table.sort_by(MENTION_ORDER).replace_schema_metadata(schema.metadata)
 
 
 def entity_rows(settings: Settings, ids: list[str]) -> list[dict]:
     """The per-source entity rows summed over ``ids``: mentions and documents add up
     (documents belong to one source), aliases are the union of the surfaces seen."""
     merged: dict[str, dict] = {}
-    for sid in ids:
-        for r in pq.read_table(_paths(settings, sid)[1]).to_pylist():
-            m = merged.get(r["entity_id"])
-            if m is None:
-                merged[r["entity_id"]] = {**r, "aliases": list(r["aliases"] or [])}
-            else:
-                m["aliases"] = sorted(set(m["aliases"]) | set(r["aliases"] or []))
-                m["n_mentions"] += r["n_mentions"]
-                m["n_documents"] += r["n_documents"]
+    if not ids:
+        return []
+    rows = ds.dataset([str(_paths(settings, sid)[1]) for sid in ids], format="parquet").to_table().to_pylist()
+    for r in rows:  # in the order of ids, as the files were given
+        m = merged.get(r["entity_id"])
+        if m is None:
+            merged[r["entity_id"]] = {**r, "aliases": list(r["aliases"] or [])}
+        else:
+            m["aliases"] = sorted(set(m["aliases"]) | set(r["aliases"] or []))
+            m["n_mentions"] += r["n_mentions"]
+            m["n_documents"] += r["n_documents"]
     return [merged[k] for k in sorted(merged)]
