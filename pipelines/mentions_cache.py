@@ -62,7 +62,8 @@ def cache_key(source_row: dict, extraction_version: str) -> str:
     return f"{source_row['sha256']}:{source_row['parser_version']}:{extraction_version}"
 
 
-def _cached_key(path: Path) -> str | None:
+def cached_key(path: Path) -> str | None:
+    """The key a cache file was written under (None: missing or unreadable)."""
     try:
         meta = pq.read_schema(path).metadata or {}
     except (OSError, ValueError):
@@ -71,9 +72,13 @@ def _cached_key(path: Path) -> str | None:
 
 
 def _write(settings: Settings, table: str, rows: list[dict], path: Path, key: str) -> None:
-    schema = arrow_schema(TABLES[table])
-    schema = schema.with_metadata({**(schema.metadata or {}), KEY: key.encode()})
-    data = pa.Table.from_pylist(rows, schema=schema)
+    write_cached(settings, pa.Table.from_pylist(rows, schema=arrow_schema(TABLES[table])), path, key)
+
+
+def write_cached(settings: Settings, data: pa.Table, path: Path, key: str) -> None:
+    """Write a cache file carrying ``key`` in its schema metadata: to staging, then moved in
+    place (a killed build never leaves half a cache file)."""
+    data = data.replace_schema_metadata({**(data.schema.metadata or {}), KEY: key.encode()})
     staging = settings.staging_dir
     staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / f"cache-{path.name}"
@@ -90,8 +95,8 @@ def compute_source(settings: Settings, source_id: str, key: str) -> int:
     number of mentions."""
     from pipelines.extraction.entities import build_entity_tables
 
-    paragraphs = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
-    documents = _read(storage.partition_path(settings.parquet_dir, "documents", source_id), ["doc_id", "parent_doc_id"])
+    paragraphs = read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
+    documents = read_rows(storage.partition_path(settings.parquet_dir, "documents", source_id), ["doc_id", "parent_doc_id"])
     entities, mentions = build_entity_tables(paragraphs, documents, _gazetteer())
     names = markup_names(settings, source_id, paragraphs)
     if names:
@@ -125,7 +130,7 @@ def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> 
     from pipelines.parsing.formats import tei
 
     parsed, names = tei.parse_names(decode(data)[0])
-    seq = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), ["paragraph_id", "seq"])
+    seq = read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), ["paragraph_id", "seq"])
     pid_of = {r["seq"]: r["paragraph_id"] for r in seq}
     text_of = {p["paragraph_id"]: p["text"] for p in paragraphs}
     out = []
@@ -136,7 +141,8 @@ def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> 
     return out
 
 
-def _read(path: Path, columns: list[str]) -> list[dict]:
+def read_rows(path: Path, columns: list[str] | None = None) -> list[dict]:
+    """Rows of one Parquet file ([] when it does not exist)."""
     try:
         return pq.read_table(path, columns=columns).to_pylist()
     except FileNotFoundError:
@@ -161,19 +167,25 @@ def refresh(settings: Settings, extraction_version: str, workers: int | None = N
         dropped += 1
     todo = [
         (sid, key) for sid, key in sorted(wanted.items())
-        if _cached_key(_paths(settings, sid)[1]) != key or _cached_key(_paths(settings, sid)[0]) != key
+        if cached_key(_paths(settings, sid)[1]) != key or cached_key(_paths(settings, sid)[0]) != key
     ]
-    workers = min(workers if workers is not None else settings.workers, len(todo))
     _gazetteer()  # loaded once here; forked workers inherit it
+    compute_all(settings, _compute_in_worker, todo, workers)
+    return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": dropped}
+
+
+def compute_all(settings: Settings, worker, todo: list[tuple[str, str]], workers: int | None = None) -> None:
+    """Run ``worker((settings, source_id, key))`` for every (source_id, key) of ``todo``: in this
+    process, or in a pool of forked processes when there are several workers and sources."""
+    workers = min(workers if workers is not None else settings.workers, len(todo))
     if workers <= 1:
         for sid, key in todo:
-            compute_source(settings, sid, key)
+            worker((settings, sid, key))
     else:
         from pipelines.publish import process_pool
 
         with process_pool(workers) as pool:
-            list(pool.map(_compute_in_worker, [(settings, sid, key) for sid, key in todo], chunksize=1))
-    return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": dropped}
+            list(pool.map(worker, [(settings, sid, key) for sid, key in todo], chunksize=1))
 
 
 def source_ids(settings: Settings) -> list[str]:

@@ -14,7 +14,6 @@ whole corpus (tests/test_incremental.py checks this)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -56,26 +55,11 @@ def cache_key(source_row: dict, extraction_version: str) -> str:
     return f"{mentions_cache.cache_key(source_row, extraction_version)}:{FORMAT}"
 
 
-def _cached_key(path: Path) -> str | None:
-    try:
-        meta = pq.read_schema(path).metadata or {}
-    except (OSError, ValueError):
-        return None
-    return meta.get(KEY, b"").decode() or None
-
-
-def _read(path: Path, columns: list[str] | None = None) -> list[dict]:
-    try:
-        return pq.read_table(path, columns=columns).to_pylist()
-    except FileNotFoundError:
-        return []
-
-
 def compute_source(settings: Settings, source_id: str, key: str) -> int:
     """Read one source's paragraphs, events and cached treaty mentions, cache its evidence;
     returns the number of evidence rows."""
-    paragraphs = _read(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
-    events = _read(storage.partition_path(settings.parquet_dir, "events", source_id))
+    paragraphs = mentions_cache.read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
+    events = mentions_cache.read_rows(storage.partition_path(settings.parquet_dir, "events", source_id))
     mentions = mentions_cache.mentions_table(settings, [source_id])
     mentions = mentions.filter(pc.starts_with(mentions["entity_id"], "treaty:")).to_pylist()
     part = source_evidence(paragraphs, events, mentions)
@@ -91,17 +75,7 @@ def write_part(settings: Settings, source_id: str, part: SourceEvidence, key: st
         "new": [{**vars(n), "parties": list(n.parties)} for n in part.new],
         "pattern": part.pattern,
     }
-    staging = settings.staging_dir
-    staging.mkdir(parents=True, exist_ok=True)
-    path = _path(settings, source_id)
-    tmp = staging / f"cache-{path.name}"
-    try:
-        pq.write_table(pa.Table.from_pylist([row], schema=SCHEMA.with_metadata({KEY: key.encode()})), tmp,
-                       compression="zstd")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    mentions_cache.write_cached(settings, pa.Table.from_pylist([row], schema=SCHEMA), _path(settings, source_id), key)
 
 
 def _compute_in_worker(args) -> int:
@@ -117,17 +91,9 @@ def refresh(settings: Settings, extraction_version: str, workers: int | None = N
     present = {p.name.split(".", 1)[0] for p in d.glob("*.parquet")} if d.is_dir() else set()
     for sid in sorted(present - set(wanted)):
         _path(settings, sid).unlink(missing_ok=True)
-    todo = [(sid, key) for sid, key in sorted(wanted.items()) if _cached_key(_path(settings, sid)) != key]
-    workers = min(workers if workers is not None else settings.workers, len(todo))
+    todo = [(sid, key) for sid, key in sorted(wanted.items()) if mentions_cache.cached_key(_path(settings, sid)) != key]
     load_gazetteer()  # loaded once here; forked workers inherit it
-    if workers <= 1:
-        for sid, key in todo:
-            compute_source(settings, sid, key)
-    else:
-        from pipelines.publish import process_pool
-
-        with process_pool(workers) as pool:
-            list(pool.map(_compute_in_worker, [(settings, sid, key) for sid, key in todo], chunksize=1))
+    mentions_cache.compute_all(settings, _compute_in_worker, todo, workers)
     return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": len(present - set(wanted))}
 
 

@@ -406,16 +406,17 @@ _BACKLINK = frozenset({"↩", "↑", "^", "↩︎", "back", "return"})
 HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
 
 
-def text_of(el) -> str:
-    """Clean text of an element, ``<br>`` read as a space."""
+def text_of(el, breaks: str = "br", skip: frozenset[str] = frozenset()) -> str:
+    """Clean text of an element, a ``breaks`` element (``<br>``; TEI ``<lb>``) read as a space,
+    the text inside ``skip`` elements left out (their tails kept)."""
     parts: list[str] = []
 
     def rec(e) -> None:
         if e.text:
             parts.append(e.text)
         for c in e:
-            if isinstance(c.tag, str):
-                if localname(c.tag) == "br":
+            if isinstance(c.tag, str) and localname(c.tag) not in skip:
+                if localname(c.tag) == breaks:
                     parts.append(" ")
                 rec(c)
             if c.tail:

@@ -49,6 +49,7 @@ from pipelines.parsing.formats.html import (
     locate,
     markup_gaps,
     markup_only,
+    text_of,
 )
 from pipelines.parsing.formats.treaty_text import SIGNING, WITNESS, article_heading
 from pipelines.parsing.records import Discard, Doc, Note, Para, ParsedSource
@@ -153,22 +154,7 @@ def when_date(value: str | None) -> tuple[dt.date | None, str | None]:
 
 def plain_text(el, skip_notes: bool = True) -> str:
     """Clean text of an element, notes (and figures) left out."""
-    parts: list[str] = []
-
-    def rec(e) -> None:
-        if e.text:
-            parts.append(e.text)
-        for c in e:
-            n = localname(c.tag)
-            if isinstance(c.tag, str) and not ((skip_notes and n == "note") or n in SKIP):
-                if n == "lb":
-                    parts.append(" ")
-                rec(c)
-            if c.tail:
-                parts.append(c.tail)
-
-    rec(el)
-    return clean(re.sub(r"\s+", " ", "".join(parts)))
+    return text_of(el, breaks="lb", skip=SKIP | {"note"} if skip_notes else SKIP)
 
 
 @dataclass
