@@ -91,32 +91,41 @@ def write_cached(settings: Settings, data: pa.Table, path: Path, key: str) -> No
 
 
 def compute_source(settings: Settings, source_id: str, key: str) -> int:
-    """Link one source's paragraphs and cache its mentions and entity rows; returns the
-    number of mentions."""
-    from pipelines.extraction.entities import build_entity_tables
-
+    """Link one source's published paragraphs and cache its mentions and entity rows; returns
+    the number of mentions."""
     paragraphs = read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
     documents = read_rows(storage.partition_path(settings.parquet_dir, "documents", source_id), ["doc_id", "parent_doc_id"])
+    entities, mentions = link(paragraphs, documents, markup_names(settings, source_id, paragraphs))
+    write_source(settings, source_id, key, entities, mentions)
+    return len(mentions)
+
+
+def link(paragraphs: list[dict], documents: list[dict], names: list[tuple[str, object]]) -> tuple[list[dict], list[dict]]:
+    """One source's entity rows and mentions (validated), from its paragraphs and documents and
+    the names its encoders marked up (``markup_names``)."""
+    from pipelines.extraction.entities import build_entity_tables
+
     entities, mentions = build_entity_tables(paragraphs, documents, _gazetteer())
-    names = markup_names(settings, source_id, paragraphs)
     if names:
         from pipelines.extraction.markup import add_markup_mentions
 
         entities, mentions = add_markup_mentions(paragraphs, mentions, names, _gazetteer())
     storage.validate_rows("entity_mentions", mentions)
     storage.validate_rows("entities", entities)
+    return entities, mentions
+
+
+def write_source(settings: Settings, source_id: str, key: str, entities: list[dict], mentions: list[dict]) -> None:
     m_path, e_path = _paths(settings, source_id)
     # mentions first: a source is cached when its entities file carries the key
     _write(settings, "entity_mentions", mentions, m_path, key)
     _write(settings, "entities", entities, e_path, key)
-    return len(mentions)
 
 
 def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> list[tuple[str, object]]:
     """(paragraph_id, ``tei.Name``) of every name marked up inside a paragraph of a TEI source;
     [] for other formats, or when the raw file is gone or changed since it was parsed (its
-    next parse changes the cache key, so the mentions are computed again then). A name is kept
-    only where the re-parsed paragraph has the published paragraph's text."""
+    next parse changes the cache key, so the mentions are computed again then)."""
     row = storage.read_source_row(settings.parquet_dir, source_id)
     if not row or row.get("format") != "tei_xml":
         return []
@@ -126,12 +135,20 @@ def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> 
         return []
     if hashlib.sha256(data).hexdigest() != row["sha256"]:
         return []
+    seq = read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), ["paragraph_id", "seq"])
+    seq_of = {r["paragraph_id"]: r["seq"] for r in seq}
+    return names_in(data, [{**p, "seq": seq_of.get(p["paragraph_id"])} for p in paragraphs])
+
+
+def names_in(data: bytes, paragraphs: list[dict]) -> list[tuple[str, object]]:
+    """The names marked up in a TEI file's bytes, placed in ``paragraphs`` (rows with
+    paragraph_id, seq and text): re-runs the TEI parser, and keeps a name only where the
+    re-parsed paragraph has the published paragraph's text."""
     from pipelines.parsing.decode import decode
     from pipelines.parsing.formats import tei
 
     parsed, names = tei.parse_names(decode(data)[0])
-    seq = read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), ["paragraph_id", "seq"])
-    pid_of = {r["seq"]: r["paragraph_id"] for r in seq}
+    pid_of = {p["seq"]: p["paragraph_id"] for p in paragraphs}
     text_of = {p["paragraph_id"]: p["text"] for p in paragraphs}
     out = []
     for n in names:
@@ -139,6 +156,34 @@ def markup_names(settings: Settings, source_id: str, paragraphs: list[dict]) -> 
         if pid is not None and text_of.get(pid) == parsed.paras[n.para].text:
             out.append((pid, n))
     return out
+
+
+def prime(settings: Settings, result, data: bytes, extraction_version: str) -> None:
+    """Fill this cache and the treaty cache for a source just parsed, from its rows in memory
+    (``result``: a ``SourceResult``; ``data``: its raw bytes). Called by the parse workers, so
+    that linking runs in parallel with parsing and the corpus step finds every changed source
+    cached; the rows are the ones ``compute_source`` would make from the published files."""
+    from pipelines import treaty_cache
+
+    src = result.source
+    if src.get("status") != "ok":
+        return
+    sid = src["source_id"]
+    tables = {t: storage.to_arrow(t, result.tables[t]) for t in ("paragraphs", "documents", "events")}
+    paragraphs = tables["paragraphs"].select(PARAGRAPH_COLUMNS).to_pylist()
+    documents = tables["documents"].select(["doc_id", "parent_doc_id"]).to_pylist()
+    names = []
+    if src.get("format") == "tei_xml":
+        names = names_in(data, tables["paragraphs"].select(["paragraph_id", "seq", "text"]).to_pylist())
+    entities, mentions = link(paragraphs, documents, names)
+    write_source(settings, sid, cache_key(src, extraction_version), entities, mentions)
+    treaty_cache.compute_from(settings, sid, treaty_cache.cache_key(src, extraction_version), paragraphs,
+                              tables["events"].to_pylist(), _sorted(mentions))
+
+
+def _sorted(mentions: list[dict]) -> pa.Table:
+    schema = arrow_schema(TABLES["entity_mentions"])
+    return pa.Table.from_pylist(mentions, schema=schema).sort_by(MENTION_ORDER)
 
 
 def read_rows(path: Path, columns: list[str] | None = None) -> list[dict]:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipelines import storage
+from pipelines import mentions_cache, storage
 from pipelines.parsing.source import PER_SOURCE, SourceResult, process_source
 from pipelines.rawdir import RawFile, file_sha256, scan
 from pipelines.settings import Settings
+from pipelines.versions import extraction_version
 
 TABLES_OF_A_SOURCE = ("sources", *PER_SOURCE)
 
@@ -64,7 +65,8 @@ def _rejected(raw: RawFile, version: str, reason: str, data: bytes | None = None
 
 def read_and_parse(settings: Settings, raw: RawFile, version: str) -> SourceResult:
     """Never raises for bad input: every problem becomes a rejected sources row (a file
-    deleted meanwhile raises ``Vanished``: its rows are removed, not rejected)."""
+    deleted meanwhile raises ``Vanished``: its rows are removed, not rejected). A source parsed
+    fine also gets its entity and treaty caches filled (``mentions_cache.prime``)."""
     if raw.reject:
         return _rejected(raw, version, raw.reject)
     try:
@@ -83,6 +85,12 @@ def read_and_parse(settings: Settings, raw: RawFile, version: str) -> SourceResu
         except ValidationError as e:
             first = e.errors()[0]
             return _rejected(raw, version, f"invalid {table} rows from the parser: {first['loc']} {first['msg']}", data)
+    try:
+        # link its entities and treaty evidence now, in this (worker) process, while the rows
+        # are in memory: the corpus step then finds them cached
+        mentions_cache.prime(settings, result, data, extraction_version())
+    except Exception:  # noqa: BLE001 - not cached: the corpus step links it again and reports the error there
+        pass
     return result
 
 

@@ -60,7 +60,13 @@ def compute_source(settings: Settings, source_id: str, key: str) -> int:
     returns the number of evidence rows."""
     paragraphs = mentions_cache.read_rows(storage.partition_path(settings.parquet_dir, "paragraphs", source_id), PARAGRAPH_COLUMNS)
     events = mentions_cache.read_rows(storage.partition_path(settings.parquet_dir, "events", source_id))
-    mentions = mentions_cache.mentions_table(settings, [source_id])
+    return compute_from(settings, source_id, key, paragraphs, events, mentions_cache.mentions_table(settings, [source_id]))
+
+
+def compute_from(settings: Settings, source_id: str, key: str, paragraphs: list[dict], events: list[dict],
+                 mentions: pa.Table) -> int:
+    """Cache the evidence of one source given its rows (``mentions``: its entity mentions in
+    table order); returns the number of evidence rows."""
     mentions = mentions.filter(pc.starts_with(mentions["entity_id"], "treaty:")).to_pylist()
     part = source_evidence(paragraphs, events, mentions)
     write_part(settings, source_id, part, key)

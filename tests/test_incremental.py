@@ -7,6 +7,7 @@ Raw texts are hand-written (invented sentences in the style of the corpus)."""
 import datetime as dt
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -44,6 +45,7 @@ DELTA = (
 DELTA_CHANGED = "Trade and Neighbours, revised\n\nThe Soviet-Afghan Treaty was signed in Kabul on February 28, 1921.\n"
 GAMMA = "A Short Letter\n\nThe ambassador wrote from Berlin that Chicherin was expected in the spring of 1925.\n"
 
+ROOT = Path(__file__).resolve().parent.parent
 PER_SOURCE = [t for t, m in TABLES.items() if m.__per_source__]
 CORPUS = [t for t, m in TABLES.items() if not m.__per_source__]
 
@@ -253,6 +255,33 @@ def test_parse_pool_matches_in_process(tmp_path, corpus_dir):
         digests.append({p.relative_to(out): p.read_bytes() for p in sorted(out.glob("parquet/**/*.parquet"))})
         assert not [p for p in (out / ".staging").glob("**/*") if p.is_file()]
     assert digests[0] == digests[1] and len(digests[0]) == 3 * 6
+
+
+def test_parse_fills_the_caches_with_the_rows_the_corpus_step_would_make(tmp_path):
+    """The parse links each source it parsed (``mentions_cache.prime``): the corpus step then
+    computes nothing, and the cached rows are byte for byte those computed from the published
+    files afterwards — for a plain text and a TEI file with marked-up names."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "delta.txt").write_text(DELTA)
+    shutil.copy(ROOT / "tests" / "fixtures" / "layouts" / "frus1918russia_excerpt.xml", raw / "frus.xml")
+    settings = Settings(raw_dir=raw, output_dir=out, include=["*.txt", "*.xml"])
+    outcomes = publish.refresh_sources(settings, ["delta", "frus"], "test", workers=1)
+    assert {o.status for o in outcomes.values()} == {"ok"}
+    version = extraction_version()
+    caches = sorted((out / ".cache").glob("*/*.parquet"))
+    assert len(caches) == 2 * 3  # mentions, entities, treaty evidence of each source
+    primed = {p: p.read_bytes() for p in caches}
+    methods = set(mentions_cache.mentions_table(settings, ["frus"])["method"].to_pylist())
+    assert "markup" in methods  # the TEI names were placed from the raw bytes in the worker
+    assert mentions_cache.refresh(settings, version, workers=1)["computed"] == 0
+    assert treaty_cache.refresh(settings, version, workers=1)["computed"] == 0
+
+    for p in caches:
+        p.unlink()
+    assert mentions_cache.refresh(settings, version, workers=1)["computed"] == 2
+    assert treaty_cache.refresh(settings, version, workers=1)["computed"] == 2
+    assert {p: p.read_bytes() for p in sorted((out / ".cache").glob("*/*.parquet"))} == primed
 
 
 def cached_treaty_tables(settings: Settings):
