@@ -260,15 +260,29 @@ def main(argv: list[str] | None = None) -> int:
         q.set_defaults(func=func)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
     except KeyboardInterrupt:
         print("interrupted")
-        return 130
+        code = 130
     except Exception as e:  # one clear line, never a traceback
         if getattr(args, "verbose", False):
             raise
         print(f"error: {type(e).__name__}: {e} (run with --verbose for details)")
-        return 1
+        code = 1
+    if argv is None:  # the process's command (the `sfp` script, python -m pipelines.cli), not a call
+        exit_now(code)
+    return code
+
+
+def exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown: after a build it spends ~0.5 s
+    freeing the ~1,700 modules and 240,000 objects it holds (a tenth of a 1x build). Everything
+    is written and closed by now (published files are ``os.replace``d); logs and stdio are
+    flushed first."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
