@@ -228,19 +228,33 @@ def check_dates(parquet_dir: Path, table: str, cache: dict | None = None,
     return CheckOutcome(not problems, {"problems": "; ".join(problems) or "none"})
 
 
+_WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]  # all of them (U+3000 is the last)
+
+
 def _non_ws(s: str) -> int:
-    return len("".join(s.split()))
+    """Characters that are not whitespace (``str.isspace``), counted by C loops."""
+    if len(s) < 64:
+        return len("".join(s.split()))
+    return len(s) - sum(map(s.count, _WHITESPACE))
 
 
 def coverage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    """(non-whitespace characters of ``text`` inside some span, all non-whitespace characters)."""
-    covered, end = 0, 0
+    """(non-whitespace characters of ``text`` inside some span, all non-whitespace characters).
+    Counted as all minus those in the gaps between spans: the gaps are few and mostly blank
+    lines, cheap to test, where the spans are the whole text."""
+    total = _non_ws(text)
+    outside, end = 0, 0
     for a, b in sorted(spans):
-        a = max(a, end)  # count overlapping spans once
-        if b > a:
-            covered += _non_ws(text[a:b])
-            end = b
-    return covered, _non_ws(text)
+        if b <= a:  # empty
+            continue
+        if a > end:
+            gap = text[end:a]
+            if not gap.isspace():
+                outside += _non_ws(gap)
+        end = max(end, b)
+    if end < len(text):
+        outside += _non_ws(text[end:])
+    return total - outside, total
 
 
 def check_coverage(parquet_dir: Path, raw_dir: Path, include: list[str], minimum: float = 0.999,

@@ -27,6 +27,9 @@ _BOMS = [
 ]
 
 
+_CONTROL = [chr(c) for c in range(1, 32) if chr(c) not in "\n\r\t\f"] + ["\ufffd"]  # NUL counted apart
+
+
 def _looks_binary(text: str) -> bool:
     """Control characters other than line breaks and tabs in more than 1% of the text (or
     NUL bytes in more than 10%: a few stray NULs in real text are tolerated and dropped from
@@ -35,7 +38,7 @@ def _looks_binary(text: str) -> bool:
         return False
     sample = text[:65536]
     nul = sample.count("\x00")
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\r\t\f\x00") or c == "\ufffd")
+    bad = sum(map(sample.count, _CONTROL))
     return bad / len(sample) > 0.01 or nul / len(sample) > 0.10
 
 
