@@ -22,10 +22,13 @@ parse, paid only when a TEI source's mentions are recomputed — i.e. right afte
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -71,6 +74,48 @@ def cached_key(path: Path) -> str | None:
     return meta.get(KEY, b"").decode() or None
 
 
+KEYS_FILE = "keys.json"  # a cache folder's index of its files' keys (``cached_keys``)
+
+
+def cached_keys(paths: list[Path]) -> dict[Path, str | None]:
+    """``cached_key`` of each path. The keys read are remembered in the folder's ``keys.json``
+    with each file's size, mtime and inode, so that a file unchanged since is not opened again
+    (500 sources: 1,000 footer reads, 0.3-0.7 CPU-s, become 1,000 ``stat`` calls). A file
+    written less than two seconds ago is not remembered: a rewrite within the clock's
+    resolution could look unchanged. The index is only a shortcut: deleting it costs one
+    footer read per file."""
+    out: dict[Path, str | None] = {}
+    by_folder: dict[Path, list[Path]] = {}
+    for p in paths:
+        by_folder.setdefault(p.parent, []).append(p)
+    for folder, files in by_folder.items():
+        index_path = folder / KEYS_FILE
+        try:
+            index = json.loads(index_path.read_text())
+        except (OSError, ValueError):
+            index = {}
+        index = index if isinstance(index, dict) else {}
+        now = time.time_ns()
+        kept = {}
+        for p in files:
+            try:
+                st = p.stat()
+            except OSError:
+                out[p] = None
+                continue
+            stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+            known = index.get(p.name)
+            key = known[0] if isinstance(known, list) and known[1:] == stamp else cached_key(p)
+            out[p] = key
+            if key is not None and now - st.st_mtime_ns > 2_000_000_000:
+                kept[p.name] = [key, *stamp]
+        if kept != index and folder.is_dir():
+            tmp = folder / f".{KEYS_FILE}.{os.getpid()}"
+            tmp.write_text(json.dumps(kept))
+            os.replace(tmp, index_path)
+    return out
+
+
 def _write(settings: Settings, table: str, rows: list[dict], path: Path, key: str) -> None:
     write_cached(settings, pa.Table.from_pylist(rows, schema=arrow_schema(TABLES[table])), path, key)
 
@@ -107,9 +152,9 @@ def link(paragraphs: list[dict], documents: list[dict], names: list[tuple[str, o
 
     entities, mentions = build_entity_tables(paragraphs, documents, _gazetteer())
     if names:
-        from pipelines.extraction.markup import add_markup_mentions
+        from pipelines.extraction.unlisted import add_markup
 
-        entities, mentions = add_markup_mentions(paragraphs, mentions, names, _gazetteer())
+        entities, mentions = add_markup(paragraphs, mentions, entities, names, _gazetteer())
     storage.validate_rows("entity_mentions", mentions)
     storage.validate_rows("entities", entities)
     return entities, mentions
@@ -210,11 +255,10 @@ def refresh(settings: Settings, extraction_version: str, workers: int | None = N
         for p in _paths(settings, sid):
             p.unlink(missing_ok=True)
         dropped += 1
-    todo = [
-        (sid, key) for sid, key in sorted(wanted.items())
-        if cached_key(_paths(settings, sid)[1]) != key or cached_key(_paths(settings, sid)[0]) != key
-    ]
-    _gazetteer()  # loaded once here; forked workers inherit it
+    keys = cached_keys([p for sid in sorted(wanted) for p in _paths(settings, sid)])
+    todo = [(sid, key) for sid, key in sorted(wanted.items()) if any(keys[p] != key for p in _paths(settings, sid))]
+    if todo:
+        _gazetteer()  # loaded once here; forked workers inherit it
     compute_all(settings, _compute_in_worker, todo, workers)
     return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": dropped}
 
@@ -249,19 +293,42 @@ def mentions_table(settings: Settings, ids: list[str]) -> pa.Table:
     return table.sort_by(MENTION_ORDER).replace_schema_metadata(schema.metadata)
 
 
+def entity_tables(settings: Settings, ids: list[str]) -> list[pa.Table]:
+    """The cached ``entities`` rows of each of ``ids`` (a small file is read several times
+    faster by ``ParquetFile`` than by a dataset scan or ``pq.read_table``)."""
+    return [pq.ParquetFile(_paths(settings, sid)[1]).read(use_threads=False).replace_schema_metadata(None)
+            for sid in ids]
+
+
 def entity_rows(settings: Settings, ids: list[str]) -> list[dict]:
-    """The per-source entity rows summed over ``ids``: mentions and documents add up
-    (documents belong to one source), aliases are the union of the surfaces seen."""
-    merged: dict[str, dict] = {}
-    if not ids:
-        return []
-    rows = ds.dataset([str(_paths(settings, sid)[1]) for sid in ids], format="parquet").to_table().to_pylist()
-    for r in rows:  # in the order of ids, as the files were given
-        m = merged.get(r["entity_id"])
-        if m is None:
-            merged[r["entity_id"]] = {**r, "aliases": list(r["aliases"] or [])}
+    """The per-source entity rows summed over ``ids`` (``sum_entity_rows``)."""
+    tables = entity_tables(settings, ids)
+    return sum_entity_rows(pa.concat_tables(tables)) if tables else []
+
+
+def sum_entity_rows(rows: pa.Table) -> list[dict]:
+    """Per-source ``entities`` rows (in source order) summed per entity, sorted by entity_id:
+    mentions and documents add up (documents belong to one source), aliases are the union of
+    the surfaces seen (sorted; an entity seen in one source keeps that source's list), the other
+    fields come from the entity's first row. Aggregated by Arrow, not row by row (500 sources,
+    100,000 rows: 0.3 -> 0.03 CPU-s)."""
+    rows = rows.select(arrow_schema(TABLES["entities"]).names)
+    rows = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))
+    groups = rows.group_by("entity_id", use_threads=False).aggregate(
+        [("_row", "min"), ("_row", "count"), ("n_mentions", "sum"), ("n_documents", "sum")])
+    aliases = rows["aliases"]
+    pairs = pa.table({"entity_id": pc.take(rows["entity_id"], pc.list_parent_indices(aliases)),
+                      "alias": pc.list_flatten(aliases)}).group_by(["entity_id", "alias"], use_threads=False).aggregate([])
+    seen: dict[str, set] = {}
+    for eid, alias in zip(pairs["entity_id"].to_pylist(), pairs["alias"].to_pylist()):
+        seen.setdefault(eid, set()).add(alias)
+    first = rows.drop_columns(["_row"]).take(groups["_row_min"]).to_pylist()
+    out = []
+    for r, n, n_mentions, n_documents in zip(first, groups["_row_count"].to_pylist(),
+                                             groups["n_mentions_sum"].to_pylist(), groups["n_documents_sum"].to_pylist()):
+        if n > 1:
+            r.update(aliases=sorted(seen.get(r["entity_id"], ())), n_mentions=n_mentions, n_documents=n_documents)
         else:
-            m["aliases"] = sorted(set(m["aliases"]) | set(r["aliases"] or []))
-            m["n_mentions"] += r["n_mentions"]
-            m["n_documents"] += r["n_documents"]
-    return [merged[k] for k in sorted(merged)]
+            r["aliases"] = list(r["aliases"] or [])
+        out.append(r)
+    return sorted(out, key=lambda r: r["entity_id"])

@@ -238,7 +238,10 @@ class EntityMention(Row):
     char_start: Int32 = col("Start offset into the paragraph's clean text")
     char_end: Int32 = col("End offset into the paragraph's clean text (exclusive)")
     surface: str = col("The text as it stands there")
-    method: str = col("How it was found: gazetteer, pattern (linking rules), markup (the source's own persName/placeName/orgName tags, TEI)")
+    method: str = col("How it was found: gazetteer, pattern (linking rules), markup (the source's own persName/placeName/orgName tags, TEI), "
+                      "rule (a name the gazetteer lacks, found by its form: a titled person and later uses of the surname, "
+                      "'<state adjective> <body>', a capitalised name ending in Commission, Committee, Council..., Cape/Lake/Fort <name>, "
+                      "<name> Railway/River/Bay...; pipelines/extraction/unlisted.py)")
 
 
 class Treaty(Row):

@@ -14,7 +14,8 @@ import pytest
 
 from pipelines import mentions_cache, publish, storage
 from pipelines.extraction.entities import build_entity_tables, load_gazetteer
-from pipelines.extraction.markup import add_markup_mentions, listed_name, trim_span
+from pipelines.extraction.markup import listed_name, trim_span
+from pipelines.extraction.unlisted import add_markup
 from pipelines.parsing.formats import tei
 from pipelines.settings import Settings
 
@@ -55,8 +56,8 @@ def rows_of(parsed, source_id="v"):
 def link(text, gaz, source_id="v"):
     parsed, names = tei.parse_names(text)
     paragraphs = rows_of(parsed, source_id)
-    _, gazetteer = build_entity_tables(paragraphs, [], gaz)
-    entities, mentions = add_markup_mentions(paragraphs, gazetteer, [(paragraphs[n.para]["paragraph_id"], n) for n in names], gaz)
+    found, gazetteer = build_entity_tables(paragraphs, [], gaz)
+    entities, mentions = add_markup(paragraphs, gazetteer, found, [(paragraphs[n.para]["paragraph_id"], n) for n in names], gaz)
     return paragraphs, entities, mentions
 
 
@@ -210,8 +211,8 @@ def test_sources_without_names_keep_their_gazetteer_rows(gaz):
     parsed, names = tei.parse_names(text)
     assert names == []
     paragraphs = rows_of(parsed)
-    assert add_markup_mentions(paragraphs, build_entity_tables(paragraphs, [], gaz)[1], [], gaz) == \
-        build_entity_tables(paragraphs, [], gaz)
+    entities, mentions = build_entity_tables(paragraphs, [], gaz)
+    assert add_markup(paragraphs, mentions, entities, [], gaz) == (entities, mentions)
 
 
 # --- the mention step: TEI sources read again, others as before ------------------------------------

@@ -324,34 +324,43 @@ def _qualifier_before(norm: str, start: int, adjectives: frozenset[str], own: fr
     return False
 
 
-def _qualified(c: _Candidate, norm: str, chosen: list[_Candidate], gaz: Gazetteer) -> bool:
+def _qualified(span: tuple[int, int, AliasForm], norm: str, chosen: list[tuple[int, int, AliasForm]], gaz: Gazetteer) -> bool:
     """A generic name (``Provisional Government``, ``Central Executive Committee``) names another
     body when qualified: by a word before it (see ``_qualifier_before``) or by ``of`` + a state or
     place or a state adjective after it (``Provisional Government of France``, ``... of democratic
-    Poland``, ``Central Committee of the Mongolian ... Party``)."""
-    own = frozenset().union(*(gaz.own_words.get(e, frozenset()) for e in c.entity_ids))
-    if _qualifier_before(norm, c.char_start, gaz.adjectives, own):
+    Poland``, ``Central Committee of the Mongolian ... Party``). ``span`` and ``chosen`` are
+    (start, end, form) of ``_spans``."""
+    start, end, form = span
+    own = frozenset().union(*(gaz.own_words.get(e, frozenset()) for e in form.entity_ids))
+    if _qualifier_before(norm, start, gaz.adjectives, own):
         return True
-    m = _OF_RE.match(norm, c.char_end)
+    m = _OF_RE.match(norm, end)
     if m:
         word = re.match(r"[\w'-]+", norm[m.end():m.end() + 40])
         if word and word.group(0) in gaz.adjectives and word.group(0) not in own:
             return True
-        for o in chosen:
-            if o.char_start == m.end():
-                return any(gaz.entities[e].type in ("state", "place") for e in o.entity_ids)
+        for o_start, _, o_form in chosen:
+            if o_start == m.end():
+                return any(gaz.entities[e].type in ("state", "place") for e in o_form.entity_ids)
     return False
 
 
 def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
-    """Every alias hit that passes the boundary, case and context rules, longest first."""
+    """Every alias hit that passes the boundary, case and context rules (longest first where
+    hits overlap), in text order."""
     if gaz.automaton is None or not text:
         return []
-    norm = normalize(text)
+    return [_Candidate(s, e, text[s:e], f.entity_ids, f.method, f.generic) for s, e, f in _spans(normalize(text), gaz)]
+
+
+def _spans(norm: str, gaz: Gazetteer) -> list[tuple[int, int, AliasForm]]:
+    """``_candidates`` as (start, end, alias form), in the normalised text ``norm`` (plain tuples:
+    cheaper than a record per hit)."""
     forms_of = gaz.forms
-    # (-length, start, end, form): one hit per (start, length), so sorting never compares forms
-    hits: list[tuple[int, int, int, AliasForm]] = []
-    for end_idx, key in gaz.automaton.iter(norm):
+    hits: list[tuple[int, int, AliasForm]] = []
+    reach = 0  # the furthest end of a hit so far
+    overlaps = False
+    for end_idx, key in gaz.automaton.iter(norm):  # hits by end
         end = end_idx + 1
         start = end - len(key)
         if not _boundary_ok(norm, start, end):
@@ -361,20 +370,30 @@ def _candidates(text: str, gaz: Gazetteer) -> list[_Candidate]:
                 continue
             if form.standalone and _prev_word_capitalised(norm, start):
                 continue
-            hits.append((start - end, start, end, form))
+            hits.append((start, end, form))
+            overlaps = overlaps or start < reach
+            reach = end if end > reach else reach
             break
-    # longest match wins; among equals, the earlier one
-    hits.sort()
-    taken = bytearray(len(norm))  # 1 for each character inside a chosen span
-    chosen: list[_Candidate] = []
-    for _, start, end, form in hits:
+    if overlaps:  # else the hits are apart, in text order
+        hits = _longest(hits, len(norm))
+    if any(f.generic for _, _, f in hits):
+        hits = [h for h in hits if not (h[2].generic and _qualified(h, norm, hits, gaz))]
+    return hits
+
+
+def _longest(hits: list[tuple[int, int, AliasForm]], n: int) -> list[tuple[int, int, AliasForm]]:
+    """Of overlapping hits (start, end, form), the longest wins; among equals, the earlier one.
+    In text order."""
+    # (-length, start, end, form): one hit per (start, length), so sorting never compares forms
+    ranked = sorted((start - end, start, end, form) for start, end, form in hits)
+    taken = bytearray(n)  # 1 for each character inside a chosen span
+    chosen: list[tuple[int, int, AliasForm]] = []
+    for _, start, end, form in ranked:
         if taken.find(1, start, end) != -1:  # overlaps a longer (or earlier) hit
             continue
         taken[start:end] = b"\x01" * (end - start)
-        chosen.append(_Candidate(start, end, text[start:end], form.entity_ids, form.method, form.generic))
-    chosen.sort(key=itemgetter(0))  # by char_start
-    if any(c.generic for c in chosen):
-        chosen = [c for c in chosen if not (c.generic and _qualified(c, norm, chosen, gaz))]
+        chosen.append((start, end, form))
+    chosen.sort(key=itemgetter(0))  # by start
     return chosen
 
 
@@ -382,13 +401,13 @@ def _years(text: str) -> set[int]:
     return {int(y) for y in _YEAR_RE.findall(text)}
 
 
-def _resolve(cand: _Candidate, gaz: Gazetteer, same_paragraph: set[str], years: set[int],
+def _resolve(ids: tuple[str, ...], gaz: Gazetteer, same_paragraph: set[str], years: set[int],
              recent: dict[str, int] | None, here: int, text: str = "") -> str | None:
-    """Pick one entity for an ambiguous candidate, or None (left unlinked). In order: an
-    unambiguous mention of one candidate in the paragraph; a ``context`` word of exactly one
-    candidate in the paragraph; a year of the paragraph in exactly one candidate's ``active``
-    years; the most recent mention of a candidate in the previous paragraphs of the source."""
-    ids = cand.entity_ids
+    """Pick one of the entities ``ids`` an ambiguous alias names, or None (left unlinked). In
+    order: an unambiguous mention of one candidate in the paragraph; a ``context`` word of
+    exactly one candidate in the paragraph; a year of the paragraph in exactly one candidate's
+    ``active`` years; the most recent mention of a candidate in the previous paragraphs of the
+    source."""
     if len(ids) == 1:
         return ids[0]
     local = [e for e in ids if e in same_paragraph]
@@ -412,17 +431,20 @@ def _resolve(cand: _Candidate, gaz: Gazetteer, same_paragraph: set[str], years: 
 
 
 def _link(text: str, gaz: Gazetteer, recent: dict[str, int] | None = None, here: int = 0) -> list[Mention]:
-    cands = _candidates(text, gaz)
-    sure = {c.entity_ids[0] for c in cands if len(c.entity_ids) == 1}
-    ambiguous = any(len(c.entity_ids) > 1 for c in cands)
-    years = _years(text) if ambiguous else set()
-    norm = normalize(text) if ambiguous else ""
+    if gaz.automaton is None or not text:
+        return []
+    norm = normalize(text)
+    spans = _spans(norm, gaz)
+    if all(len(f.entity_ids) == 1 for _, _, f in spans):  # nothing to resolve (most paragraphs)
+        return [Mention(s, e, text[s:e], f.entity_ids[0], f.method) for s, e, f in spans]
+    sure = {f.entity_ids[0] for _, _, f in spans if len(f.entity_ids) == 1}
+    years = _years(text)
     out = []
-    for c in cands:
-        ids = c.entity_ids
-        eid = ids[0] if len(ids) == 1 else _resolve(c, gaz, sure, years, recent, here, norm)
+    for s, e, f in spans:
+        ids = f.entity_ids
+        eid = ids[0] if len(ids) == 1 else _resolve(ids, gaz, sure, years, recent, here, norm)
         if eid is not None:
-            out.append(Mention(c.char_start, c.char_end, c.surface, eid, c.method))
+            out.append(Mention(s, e, text[s:e], eid, f.method))
     return out
 
 
@@ -470,8 +492,11 @@ def build_entity_tables(paragraphs: list[dict], documents: list[dict], gazetteer
                     "surface": m.surface,
                     "method": m.method,
                 })
+    from pipelines.extraction.unlisted import add_unlisted  # it imports this module
+
+    mentions, known = add_unlisted(by_source, mentions, gaz)  # names the gazetteer lacks (method "rule")
     mentions.sort(key=itemgetter("entity_id", "paragraph_id", "char_start"))
-    return entity_rows(mentions, gaz.entities), mentions
+    return entity_rows(mentions, known), mentions
 
 
 def entity_rows(mentions: list[dict], entities: Mapping[str, Entity]) -> list[dict]:
