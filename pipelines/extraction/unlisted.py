@@ -253,7 +253,7 @@ def _triggers() -> ahocorasick.Automaton:
         words[f"{w} "].add("title")
     auto = ahocorasick.Automaton()
     for w, kinds in words.items():
-        auto.add_word(w, (len(w), frozenset(kinds)))
+        auto.add_word(w, (len(w), tuple(sorted(kinds))))
     auto.make_automaton()
     return auto
 
@@ -261,11 +261,14 @@ def _triggers() -> ahocorasick.Automaton:
 def _hits(norm: str) -> dict[str, list[int]]:
     """Rule → start positions of its trigger words in ``norm`` (whole words only)."""
     out: dict[str, list[int]] = defaultdict(list)
-    n = len(norm)
+    n = len(norm) - 1
     for end, (length, kinds) in _triggers().iter(norm):
         start = end - length + 1
-        if start and (norm[start - 1].isalnum() or norm[start - 1] == "-") or end + 1 < n and norm[end].isalnum() \
-                and norm[end + 1].isalnum():
+        if start:
+            c = norm[start - 1]
+            if c == "-" or c.isalnum():
+                continue
+        if end < n and norm[end].isalnum() and norm[end + 1].isalnum():
             continue
         for k in kinds:
             out[k].append(start)
@@ -357,6 +360,8 @@ def _title_case(norm: str, heading: bool = False) -> bool:
     Relations and Relief``): its capitals say nothing."""
     if len(norm) > 400:
         return False  # prose
+    if not heading and not _TITLED_FUNCTION_RE.search(norm):
+        return False  # (the last condition below, the cheapest)
     words = [w for w in norm.split() if len(w) > 3 and w[0].isalpha()]
     if heading:
         return len(words) >= 2 and all(w[0].isupper() for w in words)
@@ -378,6 +383,10 @@ class _Para:
     intros: list[tuple[int, int, tuple[str, ...], bool]] = field(default_factory=list)  # titled/signed (True) names
 
 
+_ROW_FIELDS = itemgetter(*Mention._fields)  # an entity_mentions row → a Mention's fields
+_new_tuple = tuple.__new__  # Mention(*fields) without the keyword-parsing constructor
+
+
 class _Spans:
     """The spans taken in one paragraph: the gazetteer's (kept unless replaced) and the rules'."""
 
@@ -390,9 +399,7 @@ class _Spans:
     def existing(self) -> list[Mention]:
         """The gazetteer's mentions (rows turned into ``Mention``s on first use)."""
         if self._existing is None:
-            self._existing = [m if isinstance(m, Mention) else
-                              Mention(m["char_start"], m["char_end"], m["surface"], m["entity_id"], m["method"])
-                              for m in self._rows]
+            self._existing = [m if isinstance(m, Mention) else _new_tuple(Mention, _ROW_FIELDS(m)) for m in self._rows]
         return self._existing
 
     def claim(self, start: int, end: int, *, replace: bool = True) -> list[int] | None:
@@ -463,11 +470,13 @@ def _modifiers(norm: str, start: int) -> list[tuple[int, int, str]]:
         mods.pop(0)
     # a sentence's first word is capitalised anyway: a verb or adverb there is no modifier
     if mods and _SENTENCE_START_RE.search(norm[max(0, mods[0][0] - 3):mods[0][0]]) and \
-            re.search(r"(?:ing|ed|ly)$", mods[0][2]):
+            mods[0][2].endswith(("ing", "ed", "ly")):
         mods.pop(0)
     return mods
 
 
+_PREV_CAP_RE = re.compile(r"([A-Z][\w'-]*) $")  # the capitalised word right before
+_NEXT_CAP_RE = re.compile(r" ([A-Z][\w'-]*)")  # the capitalised word right after
 _COMPLEMENT_RE = re.compile(r" (?:of|for|on) (?:the )?")
 _COMPLEMENT_WORD_RE = re.compile(r"([A-Z][\w-]*(?:'s?)?)( (?:of|for)(?: the)? | (?:and|&) | |(?=[^\w])|$)")
 
@@ -573,12 +582,12 @@ class Linker:
             adj = self._adjective_before(norm, start)
             sid = None
             if adj:
-                prev = re.search(r"([A-Z][\w'-]*) $", norm[max(0, adj[0] - 30):adj[0]])
+                prev = _PREV_CAP_RE.search(norm[max(0, adj[0] - 30):adj[0]])
                 if prev and prev.group(1) not in FUNCTION:
                     continue  # First American Army: a longer name (rule 2's)
                 start, sid = adj
             else:
-                prev = re.search(r"([A-Z][\w'-]*) $", norm[max(0, start - 30):start])
+                prev = _PREV_CAP_RE.search(norm[max(0, start - 30):start])
                 after = re.match(r" of (?:the )?", norm[end:end + 10]) if not (prev and prev.group(1) not in FUNCTION) else None
                 if after:
                     for e in spans.existing:
@@ -586,7 +595,7 @@ class Linker:
                             sid, end = e.entity_id, e.char_end
                             break
             if sid is None:
-                prev = re.search(r"([A-Z][\w'-]*) $", norm[max(0, start - 30):start])
+                prev = _PREV_CAP_RE.search(norm[max(0, start - 30):start])
                 if group in LEGISLATURES and not (prev and prev.group(1) not in FUNCTION):
                     bare.append((m.start(), m.end(), group))
                 continue
@@ -648,7 +657,7 @@ class Linker:
                 if e.char_start < start < e.char_end and self._type(e.entity_id) != "person":
                     mods = [(e.char_start, e.char_end, norm[e.char_start:e.char_end])] + mods
                     start = e.char_start
-            after = re.match(r" ([A-Z][\w'-]*)", norm[end:end + 30])
+            after = _NEXT_CAP_RE.match(norm[end:end + 30])
             if after and after.group(1) not in FUNCTION:
                 continue  # the name goes on (Party Congress, Army Command)
             words = [w for _, _, w in mods if w not in ("and", "&")]
@@ -883,11 +892,12 @@ def source_mentions(paragraphs: list[dict], mentions: Mapping[str, list], gaz: G
     carry: dict[str, dict[str, str]] = defaultdict(dict)  # doc_id → body → state
     first_intro: dict[str, int] = {}
     all_intros: list[tuple[str, ...]] = []
+    norms: dict[int, str] = {}  # paragraph index → normalised text (the persons' pass reads them again)
     for i, p in enumerate(paragraphs):
         text = p.get("text") or ""
         if not text:
             continue
-        norm = normalize(text)
+        norm = norms[i] = normalize(text)
         hits = _hits(norm)
         kind = p.get("kind")
         if not hits and kind != "signature" and " Soviet" not in norm:
@@ -897,9 +907,12 @@ def source_mentions(paragraphs: list[dict], mentions: Mapping[str, list], gaz: G
         if "body" in hits:
             linker.bodies(text, norm, spans, para, carry[p.get("doc_id") or ""], hits)
         if not _title_case(norm, kind == "heading"):
-            linker.organisations(text, norm, spans, para, hits)
-            linker.places(text, norm, spans, para, hits)
-            linker.titled(norm, spans, para, kind, hits)
+            if "org" in hits:
+                linker.organisations(text, norm, spans, para, hits)
+            if "place" in hits or "prefix" in hits or " Soviet" in norm:
+                linker.places(text, norm, spans, para, hits)
+            if "title" in hits or kind == "signature":
+                linker.titled(norm, spans, para, kind, hits)
         elif kind == "signature":
             linker.titled(norm, spans, para, kind, {})
         for _, _, toks, signed in para.intros:
@@ -916,14 +929,14 @@ def source_mentions(paragraphs: list[dict], mentions: Mapping[str, list], gaz: G
         for i, toks in kept:
             first_intro.setdefault(toks[-1], i)
         canonical = _canonical_names([toks for _, toks in kept])
-        _persons(paragraphs, found, spans_of, mentions, linker, canonical, first_intro, common)
+        _persons(paragraphs, found, spans_of, mentions, linker, canonical, first_intro, common, norms)
     out = {pid: (para.drop, sorted(para.new)) for pid, para in found.items() if para.drop or para.new}
     return out, dict(linker.new)
 
 
 def _persons(paragraphs: list[dict], found: dict[str, _Para], spans_of: dict[str, _Spans], mentions: Mapping[str, list],
              linker: Linker, canonical: dict[tuple[str, ...], str | None], first_intro: dict[str, int],
-             common: set[str]) -> None:
+             common: set[str], norms: Mapping[int, str]) -> None:
     """Titled and signed names become person mentions; later bare uses of their surnames too (a
     surname the source also writes in lowercase, not at a sentence start). A name whose surname is
     a listed person's and whose first initial agrees is that person."""
@@ -950,7 +963,7 @@ def _persons(paragraphs: list[dict], found: dict[str, _Para], spans_of: dict[str
         text = p.get("text") or ""
         if bare is None or not text or (few and not any(f in text for f in few)):
             continue
-        norm = normalize(text)
+        norm = norms[i]
         if few is None and next(bare.iter(norm), None) is None:
             continue
         spans = spans_of.get(pid)
@@ -1013,7 +1026,16 @@ def _lowercase_uses(paragraphs: list[dict], words) -> set[str]:
     if not lower:
         return set()
     text = "\n".join(p.get("text") or "" for p in paragraphs)
-    return {w for lw, w in lower.items() if _has_word(text, lw)}
+    if len(lower) <= 8:  # a few words: a search each (a scan of the text each)
+        return {w for lw, w in lower.items() if _has_word(text, lw)}
+    found: set[str] = set()  # many: one pass of an automaton
+    n = len(text)
+    for end, lw in _automaton(lower).iter(text):
+        start, end = end + 1 - len(lw), end + 1
+        if lw not in found and not (start and (text[start - 1].isalnum() or text[start - 1] == "-")) and \
+                not (end < n and (text[end].isalnum() or text[end] == "-")):
+            found.add(lw)
+    return {lower[lw] for lw in found}
 
 
 def _has_word(text: str, word: str) -> bool:
