@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.rawdir import file_sha256, scan
+from pipelines.rawdir import RawFile, file_sha256, scan
 from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.versions import catalog_version, extraction_version, parser_version
 
@@ -92,10 +92,11 @@ def build_lock(settings: Settings, wait_seconds: float | None = None, notify=Non
         os.close(fd)
 
 
-def state_of(settings: Settings) -> dict:
-    """What the outputs depend on: every raw file's hash and every code version."""
+def state_of(settings: Settings, raws: list[RawFile] | None = None) -> dict:
+    """What the outputs depend on: every raw file's hash and every code version (``raws``: the
+    raw directory's files, scanned here when not given)."""
     files = {}
-    for raw in scan(settings.raw_dir, settings.include):
+    for raw in scan(settings.raw_dir, settings.include) if raws is None else raws:
         try:
             files[raw.source_id] = [raw.path, raw.reject or file_sha256(raw.abspath)]
         except OSError:
@@ -157,7 +158,8 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False, no
     with build_lock(settings, notify=notify):
         storage.clean_staging(settings.staging_root)
         state_path = settings.output_dir / ".build-state.json"
-        state = state_of(settings)
+        raws = scan(settings.raw_dir, settings.include)
+        state = state_of(settings, raws)
         try:
             previous = json.loads(state_path.read_text()) if state_path.exists() else {}
         except ValueError:
@@ -176,9 +178,11 @@ def run_build(settings: Settings, force: bool = False, verbose: bool = False, no
         from pipelines import publish
 
         keys = set(state["files"])
-        by_id = {r.source_id: r for r in scan(settings.raw_dir, settings.include)}
+        by_id = {r.source_id: r for r in raws}
         version = parser_version()
-        todo = keys if force else {k for k in keys if k in by_id and publish.needs_parse(settings, by_id[k], version)}
+        # one pass over the published sources rows, with the hashes state_of has just computed
+        hashes = {k: v[1] for k, v in state["files"].items() if not by_id[k].reject and v[1] != "unreadable"}
+        todo = keys if force else publish.needing_parse(settings, raws, version, hashes)
         ahead = None
         if todo and settings.workers > 1:
             # parse in worker processes while Dagster is imported and the run is created; the

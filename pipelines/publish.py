@@ -35,7 +35,11 @@ class Outcome:
 
 def is_current(settings: Settings, raw: RawFile, sha256: str, version: str) -> bool:
     """True when this source's published rows came from these bytes and this parser."""
-    row = storage.read_source_row(settings.parquet_dir, raw.source_id)
+    return _matches(settings, raw, storage.read_source_row(settings.parquet_dir, raw.source_id), sha256, version)
+
+
+def _matches(settings: Settings, raw: RawFile, row: dict | None, sha256: str, version: str) -> bool:
+    """``is_current`` given the source's published ``sources`` row (None: there is none)."""
     if not row or row.get("sha256") != sha256 or row.get("parser_version") != version:
         return False
     if row.get("path") != raw.path:
@@ -125,14 +129,45 @@ def refresh_source(settings: Settings, raw: RawFile, version: str, force: bool =
 
 def needs_parse(settings: Settings, raw: RawFile, version: str) -> bool:
     """True unless this source's published rows came from its current bytes and ``version``."""
-    if raw.reject:
-        row = storage.read_source_row(settings.parquet_dir, raw.source_id)
-        return not (row and row.get("reject_reason") == raw.reject and row.get("parser_version") == version)
-    try:
-        sha = file_sha256(raw.abspath)
-    except OSError:
-        return True
-    return not is_current(settings, raw, sha, version)
+    return bool(needing_parse(settings, [raw], version))
+
+
+def needing_parse(settings: Settings, raws: list[RawFile], version: str,
+                  hashes: dict[str, str] | None = None) -> set[str]:
+    """The source ids of ``raws`` that ``needs_parse``. ``hashes``: the raw files' digests where
+    known already (``build.state_of`` has just hashed every file), the others are hashed here."""
+    rows = published_sources(settings, [raw.source_id for raw in raws])
+    out = set()
+    for raw in raws:
+        row = rows.get(raw.source_id)
+        if raw.reject:
+            current = bool(row) and row.get("reject_reason") == raw.reject and row.get("parser_version") == version
+        else:
+            try:
+                sha = (hashes or {}).get(raw.source_id) or file_sha256(raw.abspath)
+            except OSError:
+                sha = None
+            current = sha is not None and _matches(settings, raw, row, sha, version)
+        if not current:
+            out.add(raw.source_id)
+    return out
+
+
+def published_sources(settings: Settings, source_ids: list[str]) -> dict[str, dict]:
+    """The published ``sources`` row of each of ``source_ids`` that has a readable one
+    (``storage.read_source_row`` of each; ``ParquetFile`` reads a small file several times
+    faster than ``pq.read_table``: 500 sources 0.6 -> 0.2 CPU-s)."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for sid in source_ids:
+        try:
+            rows = pq.ParquetFile(storage.partition_path(settings.parquet_dir, "sources", sid)).read(use_threads=False).to_pylist()
+        except Exception:  # noqa: BLE001 - missing, or an unreadable leftover: treated as missing, it will be rebuilt
+            continue
+        if rows:
+            out[sid] = rows[0]
+    return out
 
 
 def published_rows(settings: Settings, source_id: str) -> dict[str, int]:

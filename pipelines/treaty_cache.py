@@ -97,20 +97,35 @@ def refresh(settings: Settings, extraction_version: str, workers: int | None = N
     present = {p.name.split(".", 1)[0] for p in d.glob("*.parquet")} if d.is_dir() else set()
     for sid in sorted(present - set(wanted)):
         _path(settings, sid).unlink(missing_ok=True)
-    todo = [(sid, key) for sid, key in sorted(wanted.items()) if mentions_cache.cached_key(_path(settings, sid)) != key]
-    load_gazetteer()  # loaded once here; forked workers inherit it
+    keys = mentions_cache.cached_keys([_path(settings, sid) for sid in sorted(wanted)])
+    todo = [(sid, key) for sid, key in sorted(wanted.items()) if keys[_path(settings, sid)] != key]
+    if todo:
+        load_gazetteer()  # loaded once here; forked workers inherit it
     mentions_cache.compute_all(settings, _compute_in_worker, todo, workers)
     return {"reused": len(wanted) - len(todo), "computed": len(todo), "dropped": len(present - set(wanted))}
 
 
 def read_parts(settings: Settings, ids: list[str]) -> list[SourceEvidence]:
     """The cached evidence of ``ids``, in that order (``treaty_tables`` wants source_id order)."""
+    return parts_of(read_table(settings, ids))
+
+
+def read_table(settings: Settings, ids: list[str]) -> pa.Table:
+    """The cache files of ``ids`` (one row each, ``SCHEMA``), in that order. A file read by
+    ``ParquetFile`` (500 files: 0.9 -> 0.6 CPU-s against ``pq.read_table``)."""
+    if not ids:
+        return SCHEMA.empty_table()
+    return pa.concat_tables([pq.ParquetFile(_path(settings, sid)).read(use_threads=False).replace_schema_metadata(None)
+                             for sid in ids])
+
+
+def parts_of(table: pa.Table) -> list[SourceEvidence]:
+    """``SourceEvidence`` of each row of a ``read_table`` table."""
     parts = []
-    for sid in ids:
-        row = pq.read_table(_path(settings, sid)).to_pylist()[0]
+    for evidence, new, pattern in zip(*(table[c].to_pylist() for c in ("evidence", "new", "pattern"))):
         parts.append(SourceEvidence(
-            [Evidence(**{**e, "parties": tuple(e["parties"] or ())}) for e in row["evidence"]],
-            [NewTreaty(**{**n, "parties": tuple(n["parties"] or ())}) for n in row["new"]],
-            row["pattern"],
+            [Evidence(**{**e, "parties": tuple(e["parties"] or ())}) for e in evidence],
+            [NewTreaty(**{**n, "parties": tuple(n["parties"] or ())}) for n in new],
+            pattern,
         ))
     return parts

@@ -6,10 +6,10 @@ per table."""
 import dagster as dg
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipelines import storage
 from pipelines.catalog import refresh_catalog
+from pipelines.corpus_cache import merge_pattern_mentions  # noqa: F401 - its home before
 from pipelines.defs.parse import table_metadata
 from pipelines.defs.resources import DatasetResource
 from pipelines.versions import catalog_version, extraction_version
@@ -39,44 +39,6 @@ def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
 EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
 
 
-MENTION_KEY = ["entity_id", "paragraph_id", "char_start"]
-
-
-def _strictly_sorted(df: pl.DataFrame) -> bool:
-    """Whether the rows are sorted by MENTION_KEY with no key twice."""
-    e, p, c = (pl.col(k) for k in MENTION_KEY)
-    later = (e > e.shift()) | ((e == e.shift()) & ((p > p.shift()) | ((p == p.shift()) & (c > c.shift()))))
-    return df.height < 2 or df.select(later.slice(1).all()).item()
-
-
-def merge_pattern_mentions(mentions: pa.Table, pattern: list[dict]) -> pa.Table:
-    """Add the treaty linker's pattern mentions; a gazetteer mention inside one of them (the
-    place `Moscow` in `Moscow protocol`) gives way: longest match wins. The result is sorted by
-    MENTION_KEY, one row per key (a given mention before a pattern one). Mentions come sorted
-    so (``mentions_cache.mentions_table``): then only the block of ``treaty:`` rows, where the
-    pattern mentions go, is sorted again, not the whole table."""
-    if not pattern:
-        return mentions
-    df = pl.from_arrow(mentions)
-    pat = pl.DataFrame(pattern, schema=df.schema)
-    spans = pat.select("paragraph_id", pl.col("char_start").alias("ps"), pl.col("char_end").alias("pe"))
-    inside = (
-        df.with_row_index("_i")
-        .filter(pl.col("paragraph_id").is_in(spans["paragraph_id"].implode()))
-        .join(spans, on="paragraph_id")
-        .filter((pl.col("char_start") >= pl.col("ps")) & (pl.col("char_end") <= pl.col("pe")))
-        .get_column("_i")
-    )
-    kept = df.with_row_index("_i").filter(~pl.col("_i").is_in(inside.implode())).drop("_i")
-    if not (_strictly_sorted(kept) and pat["entity_id"].str.starts_with("treaty:").all()):
-        merged = pl.concat([kept, pat]).unique(MENTION_KEY, keep="first")
-        return merged.sort(MENTION_KEY).to_arrow()
-    ent = kept["entity_id"]  # the treaty: rows are one run of the sorted rows
-    lo, hi = ent.search_sorted("treaty:", side="left"), ent.search_sorted("treaty;", side="left")
-    block = pl.concat([kept.slice(lo, hi - lo), pat]).unique(MENTION_KEY, keep="first").sort(MENTION_KEY)
-    return pl.concat([kept.slice(0, lo), block, kept.slice(hi)]).to_arrow()
-
-
 def recount(entities: list[dict], mentions: pa.Table) -> list[dict]:
     """n_mentions and n_documents true to the final entity_mentions (after merging)."""
     counts = (
@@ -102,19 +64,18 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     are read again, in parallel processes; the corpus rows are merged from the caches."""
     from collections import Counter
 
-    from pipelines import mentions_cache, treaty_cache
+    from pipelines import corpus_cache, mentions_cache, treaty_cache
     from pipelines.extraction.treaties import treaty_entities, treaty_tables
 
     s = dataset.settings()
     stats = {f"mention_cache/{k}": v for k, v in mentions_cache.refresh(s, extraction_version()).items()}
     stats |= {f"treaty_cache/{k}": v for k, v in treaty_cache.refresh(s, extraction_version()).items()}
     context.log.info(f"caches: {stats}")
-    ids = mentions_cache.source_ids(s)
-    entities = mentions_cache.entity_rows(s, ids)
-    mention_table = mentions_cache.mentions_table(s, ids)
-    treaty_mentions = pl.from_arrow(
-        mention_table.filter(pc.starts_with(mention_table["entity_id"], "treaty:")).select(["entity_id", "doc_id"]))
-    parts = treaty_cache.read_parts(s, ids)
+    rows = corpus_cache.gather(s, mentions_cache.source_ids(s))
+    entities = mentions_cache.sum_entity_rows(rows.entities)
+    mention_table = rows.mentions  # pattern mentions merged in
+    treaty_mentions = pl.from_arrow(rows.treaty_mentions.select(["entity_id", "doc_id"]))
+    parts = treaty_cache.parts_of(rows.treaties)
     pattern = [m for part in parts for m in part.pattern]  # treaty names the gazetteer cannot list
     n_mentions = Counter(treaty_mentions["entity_id"].to_list()) + Counter(m["entity_id"] for m in pattern)
     provenance: dict[str, dict] = {}  # treaty_id -> field -> "text" / "gazetteer"
@@ -122,7 +83,6 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     for row in treaties:
         row["reference_fields"] = sorted(f for f, src in provenance.get(row["treaty_id"], {}).items()
                                          if src == "gazetteer")
-    mention_table = merge_pattern_mentions(mention_table, pattern)
     named = {e["entity_id"] for e in entities}
     # treaties only described or dated in the text (never named) are entities too
     documents = treaty_mentions.unique().to_dicts() + pattern  # (treaty, document) pairs
