@@ -45,7 +45,7 @@ def table_metadata(settings, table: str, preview_rows: int = 5) -> dict:
     rows = sum(pq.read_metadata(f).num_rows for f in files)
     if files:
         head = pq.ParquetFile(files[0])
-        first = head.read_row_group(0).slice(0, preview_rows) if head.num_row_groups else None
+        first = next(head.iter_batches(batch_size=preview_rows, use_threads=False), None) if head.num_row_groups else None
         df = storage.read_table(settings.parquet_dir, table).head(0) if first is None else pl.from_arrow(first)
     else:
         df = storage.read_table(settings.parquet_dir, table)
