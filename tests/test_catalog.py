@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import datapackage as dp
-from pipelines.catalog import MACROS, build_catalog, connect
+from pipelines.catalog import FTS_OPTIONS, FTS_SCHEMA, FTS_SEPARATORS, MACROS, _words, build_catalog, connect
 from schemas import TABLES, arrow_schema, enum_values
 from schemas.tables import is_nullable
 
@@ -101,6 +101,64 @@ def test_plain_connection_has_every_macro_but_search(out, tmp_path):
     lines = dict(line.rsplit(" ", 1) for line in proc.stdout.splitlines() if not line.startswith("search without"))
     assert int(lines["mentions"]) > 0 and int(lines["search with fts"]) > 0
     assert "search without fts: error" in proc.stdout and "fts" in proc.stdout.split("error", 1)[1]
+
+
+def index_content(c) -> dict:
+    """The full-text index but for its termids, and some searches' scores."""
+    s = FTS_SCHEMA
+    out = {
+        "docs": c.execute(f"SELECT docid, name, len FROM {s}.docs ORDER BY docid").fetchall(),
+        "dict": c.execute(f"SELECT term, df FROM {s}.dict ORDER BY term").fetchall(),
+        "terms": c.execute(f"""SELECT t.docid, t.fieldid, d.term, count(*) FROM {s}.terms t
+            JOIN {s}.dict d USING (termid) GROUP BY ALL ORDER BY ALL""").fetchall(),
+        "stats": c.execute(f"SELECT num_docs, avgdl FROM {s}.stats").fetchall(),
+        "tables": c.execute("SELECT table_name, sql FROM duckdb_tables() WHERE schema_name = ? ORDER BY ALL", [s]).fetchall(),
+    }
+    for q in ("treaty of rapallo", "Chicherin disarmament", "soviet government note"):
+        out[q] = [(p, round(score, 12)) for p, score in
+                  c.execute("SELECT paragraph_id, score FROM search(?) ORDER BY paragraph_id", [q]).fetchall()]
+    return out
+
+
+def test_index_is_the_one_the_extension_builds(out, tmp_path):
+    """fill_fts_index writes with its own statements what the extension's create_fts_index
+    makes of the paragraphs: the same documents (docid: the rowid), terms, document
+    frequencies, stats and BM25 scores; only the termids are numbered otherwise."""
+    path = tmp_path / "corpus.duckdb"
+    shutil.copyfile(out / "corpus.duckdb", path)
+    c = connect(path, read_only=False)
+    try:
+        ours = index_content(c)
+        assert len(ours["docs"]) > 1000 and len(ours["dict"]) > 1000 and ours["treaty of rapallo"]
+        c.execute(f"PRAGMA create_fts_index('paragraphs', 'paragraph_id', 'text', {FTS_OPTIONS})")
+        theirs = index_content(c)
+        for part in ours:
+            assert ours[part] == theirs[part], part
+    finally:
+        c.close()
+
+
+# separators and near-separators: white space but \v and no-break space, every character of the
+# macro's class, curly quotes, dashes, accents, sharp s
+TEXTS = ["Treaty of Rapallo, 16 April 1922.", "it's \"Soviet\"\tnote\nof\x0b1922\r\x0cend",
+         "Café naïve—Zürich (USSR) [sic] «Pravda» ’twas – §3 ¶", "a\u00a0b  c ", "ÉCOLE Straße",
+         "x" + "x".join(FTS_SEPARATORS) + "x", "", "   "]
+
+
+def test_words_split_as_the_extensions_tokenize_macro(con):
+    words = _words(con, "t")
+    assert "translate(" in words  # the macro is the known one: its split is done without regexes
+    for text in TEXTS:
+        ours = con.execute(f"SELECT list_filter({words}, w -> len(w) > 0) FROM (SELECT ?::VARCHAR AS t)", [text]).fetchone()[0]
+        theirs = con.execute(f"SELECT list_filter({FTS_SCHEMA}.tokenize(?), w -> len(w) > 0)", [text]).fetchone()[0]
+        assert ours == theirs, text
+
+
+def test_words_use_the_macro_itself_when_it_is_another():
+    c = duckdb.connect()
+    c.execute(f"CREATE SCHEMA {FTS_SCHEMA}")
+    c.execute(f"CREATE MACRO {FTS_SCHEMA}.tokenize(s) AS string_split(lower(s), ' ')")
+    assert _words(c, "text") == f"{FTS_SCHEMA}.tokenize(text)"
 
 
 # --- table macros -------------------------------------------------------------------------
