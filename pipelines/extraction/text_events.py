@@ -153,9 +153,11 @@ def find_text_events(paragraph_text: str) -> list[TextEvent]:
         return out  # no date in any sentence: no event
     for s_start, s_end in split_sentences(paragraph_text):
         sentence = paragraph_text[s_start:s_end].strip()
-        if not sentence or sentence.endswith("?") or len(sentence.split()) < 4:
+        if not sentence or sentence.endswith("?"):
             continue
         dates = [d for d in dates_in(sentence) if not _quoted(sentence, d.start)]
+        if not dates or len(sentence.split()) < 4:
+            continue  # (no date: no event)
         event = _event_of(sentence, dates)
         if event is None:
             continue

@@ -37,6 +37,12 @@ def year_heading(line: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_SPACES = re.compile(r"\s+")
+_SPACE_AFTER_OPEN = re.compile(r"\(\s+")
+_SPACE_BEFORE_CLOSE = re.compile(r"\s+([,)])")
+
+
 def split_entry(piece: str, year: int | None = None, old_style: bool = False) -> Entry | None:
     """``9(22) *December-3 March 1918*—peace negotiations`` → its date and event offset.
 
@@ -46,7 +52,7 @@ def split_entry(piece: str, year: int | None = None, old_style: bool = False) ->
     if not m or m.start() == 0:
         return None
     date_raw = piece[: m.start()]
-    if not re.search(r"[A-Za-z]", date_raw):
+    if not _ASCII_LETTER.search(date_raw):
         return None
     probe = (
         parse_date_span(date_raw, year, old_style)
@@ -56,8 +62,8 @@ def split_entry(piece: str, year: int | None = None, old_style: bool = False) ->
     if probe is None:
         return None
     span = parse_date_span(date_raw, year, old_style) if year is not None else None
-    date_text = re.sub(r"\s+", " ", date_raw.replace("*", " ")).strip()
-    date_text = re.sub(r"\s+([,)])", r"\1", re.sub(r"\(\s+", "(", date_text))
+    date_text = _SPACES.sub(" ", date_raw.replace("*", " ")).strip()
+    date_text = _SPACE_BEFORE_CLOSE.sub(r"\1", _SPACE_AFTER_OPEN.sub("(", date_text))
     return Entry(date_text, m.end(), span)
 
 

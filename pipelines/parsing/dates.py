@@ -180,9 +180,10 @@ def find_dates(s: str, default_year: int | None = None) -> list[ParsedDate]:
     month_starts = [m.start() for m in _MONTH_START.finditer(s)]
     if not month_starts:
         return []
-    # a form opening with a day starts at a digit with no word character (\w) before it
+    # a form opening with a day starts at a digit with no word character (\w) before it, and
+    # has a month name after it (so before the last month name's start)
     day_starts = []
-    for m in _DIGIT.finditer(s):
+    for m in _DIGIT.finditer(s, 0, month_starts[-1]):
         p = m.start()
         if not p or not (s[p - 1].isalnum() or s[p - 1] == "_"):
             day_starts.append(p)
@@ -240,6 +241,7 @@ _SPAN_POINT = re.compile(
     re.X | re.I,
 )
 _SPAN_DAY = re.compile(r"(\d{1,2})(?:\s*\(\s*(\d{1,2})\s*\))?")
+_SPACES = re.compile(r"\s+")
 _SPAN_DASH = re.compile(r"\s*[-–]\s*")
 
 
@@ -293,7 +295,7 @@ def parse_date_span(s: str, default_year: int | None = None, old_style: bool = F
     ``old_style``: a date with no bracketed New Style on or before 31 January 1918 is Julian
     (converted); a bracketed New Style is always taken as given."""
     s = s.replace("*", " ").strip().rstrip(".,:;")
-    s = re.sub(r"\s+", " ", s)
+    s = _SPACES.sub(" ", s)
     parts = _SPAN_DASH.split(s)
     if len(parts) > 2 or not s:
         return None

@@ -32,6 +32,9 @@ _MD_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]\s]+\]:", re.M)
 _MD_SETEXT = re.compile(r"(?:\A|\n[ \t]*\n)[^\n#>|\s-][^\n]{0,79}\n(?:={3,}|-{3,})[ \t]*(?=\n|\Z)")
 _MD_LINK = re.compile(r"\]\([^)\s]+\)")
 _MD_LIST = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S", re.M)
+_MD_HEADING_LINE = re.compile(r"#{1,6} \S")
+_SUP_DIGITS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_BEFORE_SUP = re.compile(r"[\w.,;:”\"')]")
 _PAGE_LINE = re.compile(r"(?:^|\n)[ \t]*\n[ \t]*\d{1,4}[ \t]*\n[ \t]*(?:\n|$)")
 
 
@@ -71,10 +74,40 @@ def treaty_evidence(text: str, lines: list[str]) -> str | None:
     return f"{articles} article headings over {nonblank} lines and a signing formula"
 
 
+def md_footnote_defs(text: str) -> int:
+    """How many ``[^n]:`` footnote definitions start a line (none without a ``[^``)."""
+    return len(_MD_FOOTNOTE_DEF.findall(text)) if "[^" in text else 0
+
+
+def superscript_marks(text: str) -> int:
+    """``len(re.findall(r"[\\w.,;:”\"')][¹²³⁴⁵⁶⁷⁸⁹⁰]+", text))``, looking only at the runs of
+    superscript digits (found with ``str.find``, much faster here than a regular expression
+    scanning every character): a run is one match when the character before it fits the class,
+    else when it is two digits or more (a superscript digit is itself a ``\\w``)."""
+    at = []
+    for digit in _SUP_DIGITS:
+        i = text.find(digit)
+        while i >= 0:
+            at.append(i)
+            i = text.find(digit, i + 1)
+    at.sort()
+    n = 0
+    for k, p in enumerate(at):
+        if k and at[k - 1] == p - 1:
+            continue  # inside a run
+        longer = k + 1 < len(at) and at[k + 1] == p + 1
+        if longer or (p > 0 and _BEFORE_SUP.match(text, p - 1)):
+            n += 1
+    return n
+
+
 def markdown_evidence(text: str) -> str | None:
-    headings = len(_MD_HEADING.findall(text))
-    notes = len(_MD_FOOTNOTE_DEF.findall(text))
-    setext = len(_MD_SETEXT.findall(text))
+    # (each count skipped when the text lacks what every match needs)
+    headings = len(_MD_HEADING.findall(text)) if "#" in text else 0
+    notes = md_footnote_defs(text)
+    setext = len(_MD_SETEXT.findall(text)) if "\n===" in text or "\n---" in text else 0
+    if not (headings or notes or setext):
+        return None
     links = len(_MD_LINK.findall(text))
     items = len(_MD_LIST.findall(text))
     if headings >= 2 or notes >= 1 or (headings + setext >= 1 and (links or items >= 2 or "**" in text)):
@@ -97,11 +130,11 @@ def detect_format(text: str) -> tuple[str, str]:
     if "Jump to navigation" in head or re.search(r"^Author\(s\)\s", head, re.M):
         return "wiki_page", "wiki boilerplate or an Author(s) metadata line near the top"
     table_rows = sum(1 for ln in lines if ln.startswith("|") and ln.rstrip().endswith("|"))
-    md_headings = sum(1 for ln in lines if re.match(r"#{1,6} \S", ln))
-    sup_marks = len(re.findall(r"[\w.,;:”\"')][¹²³⁴⁵⁶⁷⁸⁹⁰]+", text))
-    md_notes = len(_MD_FOOTNOTE_DEF.findall(text))
-    if n > 1000 and (table_rows >= 5 or md_headings >= 5) and (sup_marks > 20 or ("*" in text and not md_notes)):
-        return "markdown_book", f"{table_rows} Markdown table rows, {md_headings} # headings, {sup_marks} superscript markers"
+    md_headings = sum(1 for ln in lines if ln.startswith("#") and _MD_HEADING_LINE.match(ln))
+    if n > 1000 and (table_rows >= 5 or md_headings >= 5):
+        sup_marks = superscript_marks(text)
+        if sup_marks > 20 or ("*" in text and not md_footnote_defs(text)):
+            return "markdown_book", f"{table_rows} Markdown table rows, {md_headings} # headings, {sup_marks} superscript markers"
     treaty = treaty_evidence(text, lines)
     if treaty:
         return "treaty_text", treaty
@@ -117,10 +150,11 @@ def detect_format(text: str) -> tuple[str, str]:
     share = wrapped / max(len(short), 1)
     if n > 500 and share > 0.7:
         return "ocr_book", f"{wrapped} of {len(short)} non-blank lines hard-wrapped at 30-80 characters"
-    pages = len(_PAGE_LINE.findall(text))
-    if n > 60 and share > 0.7 and pages >= 2 and not long_lines:
-        return "ocr_book", f"{wrapped} of {len(short)} lines hard-wrapped and {pages} page-number lines"
-    if re.search(r"^={5,}\s*$", text, re.M) and long_lines:
+    if n > 60 and share > 0.7 and not long_lines:
+        pages = len(_PAGE_LINE.findall(text))
+        if pages >= 2:
+            return "ocr_book", f"{wrapped} of {len(short)} lines hard-wrapped and {pages} page-number lines"
+    if long_lines and "=====" in text and re.search(r"^={5,}\s*$", text, re.M):
         return "web_excerpt", "an introduction above a ===== rule, paragraphs on long lines"
     if long_lines >= 5 and re.search(r"\|\s*(Home|Lenin|Stalin)", head):
         return "web_collection", f"site navigation at the top and {long_lines} paragraph lines"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -68,6 +70,21 @@ class SourceResult:
     format_evidence: str | None = None
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cycle collector off for the block (as it was after): parsing allocates
+    millions of objects, and every collection pass walked the live ones again (4-5% of the
+    parse's CPU spent in collections, measured on the 10x corpus), while parsing leaves next
+    to no reference cycles to collect (reference counting frees everything else as usual)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def longest_line(text: str) -> int:
     return max(map(len, text.split("\n")), default=0)
 
@@ -103,9 +120,10 @@ def process_source(
         return SourceResult(row, text=text)
     fmt, evidence = detect_format(text)
     try:
-        parsed = parser_for(fmt)(text)
-        enrich(parsed, text)
-        tables = assemble(source_id, text, parsed)
+        with cyclic_gc_paused():
+            parsed = parser_for(fmt)(text)
+            enrich(parsed, text)
+            tables = assemble(source_id, text, parsed)
     except Exception as e:  # a parser bug must not take the build down: quarantine the file
         row["reject_reason"] = f"parser error ({fmt}): {type(e).__name__}: {e}"
         return SourceResult(row, text=text, format_evidence=evidence)
