@@ -33,7 +33,10 @@ dev: $(VENV)/.installed
 	@RAW_DIR="$(abspath $(RAW_DIR))" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev
 
 bench: $(VENV)/.installed
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "== parse CPU per corpus file"; $(BIN)/python benchmarks/parse_cpu.py
+	@echo "== entity quality and speed"; $(BIN)/python -m benchmarks.entities; $(BIN)/python benchmarks/entity_pipeline_eval.py
+	@echo "== builds at 1x, 10x, 100x"; $(BIN)/python benchmarks/build_scale.py $(ARGS)
+	@echo "(catalog alone: benchmarks/catalog_speed.py PARQUET_DIR WORK_DIR, see its docstring)"
 
 report: $(VENV)/.installed
 	@RAW_DIR="$(RAW_DIR)" $(BIN)/python -m pipelines.report

@@ -4,7 +4,6 @@ of a book converted to Markdown) and an integration test on the real corpus file
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -373,10 +372,7 @@ def test_no_contents_table_uses_heading_shapes():
 @pytest.mark.skipif(not BOOK.exists(), reason="corpus not available")
 def test_corpus_book():
     text = BOOK.read_text(encoding="utf-8")
-    t0 = time.perf_counter()
-    out, stats = mb.parse_with_report(text)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 3.0  # well under a second on an idle machine
+    out, stats = mb.parse_with_report(text)  # (its speed: benchmarks/parse_cpu.py)
     assert stats["entries"] == 101 and stats["missed_entries"] == []
     kinds = [d.kind for d in out.docs]
     assert kinds.count("chapter") == 13 and kinds.count("section") == 86
