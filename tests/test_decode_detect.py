@@ -1,4 +1,5 @@
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,39 @@ def test_detect_unseen_layout_rules():
     assert detect_format(md.replace("Trade.", "The High Contracting Parties trade."))[0] == "treaty_text"
     ru = "ДОГОВОР\n\nСтатья 1\n\nМир.\n\nСтатья 2\n\nТорговля.\n\nDone at Moscow, March 16, 1921.\n"
     assert detect_format(ru)[0] == "treaty_text"
+
+
+ARTICLE_LINES = [  # hand-written: an article saved as one paragraph per long line, no documents
+    "The Conference at Lausanne",
+    "",
+    "In the autumn of 1922 the delegations gathered by the lake, and the Soviet delegation arrived late after a long journey across three frontiers and two customs posts.[1]",
+    "",
+    "The debates on the Straits lasted for weeks; the British delegate insisted on free passage for warships while the Turkish side asked for guarantees of its own.[2]",
+    "",
+    "Later accounts disagree on who first proposed the compromise, and the archives of the period leave the question open for the historian of the conference.",
+    "",
+    "When the talks broke off in February the delegates went home, to return in April for a second session that lasted until the summer of the following year.",
+    "",
+    "The treaty that closed the conference was signed in July, and its clauses on the Straits were revised again thirteen years later at another conference.",
+]
+
+
+def test_long_lines_without_documents_are_an_article_not_a_collection():
+    # each paragraph line well over 400 characters, as saved web text has them
+    article = "\n".join(f"{ln} {ln} {ln}" if len(ln) > 100 else ln for ln in ARTICLE_LINES) + "\n"
+    fmt, evidence = detect_format(article)
+    assert fmt == "plain" and "no document heading or source note" in evidence
+    res = process_source(article.encode(), "lausanne.md", "lausanne", "t")
+    kinds = [p["kind"] for p in res.tables["paragraphs"]]
+    assert kinds.count("text") == 5  # the paragraphs are text, not editorial remarks
+    # the same lines with a source note closing a document are a collection
+    collection = article + "\nPrint. according to the brochure: Moscow, 1923.\n"
+    assert detect_format(collection)[0] == "web_collection"
+
+
+def test_unseen_wikipedia_excerpt_is_read_as_text():
+    path = Path(__file__).parent / "fixtures" / "layouts" / "unseen" / "wikipedia_abstract_kerensky.md"
+    res = process_source(path.read_bytes(), path.name, "kerensky", "t")
+    assert res.source["format"] == "plain"
+    kinds = [p["kind"] for p in res.tables["paragraphs"]]
+    assert "editorial" not in kinds and kinds.count("text") >= 5

@@ -159,5 +159,12 @@ def detect_format(text: str) -> tuple[str, str]:
     if long_lines >= 5 and re.search(r"\|\s*(Home|Lenin|Stalin)", head):
         return "web_collection", f"site navigation at the top and {long_lines} paragraph lines"
     if long_lines >= 5:
-        return "web_collection", f"{long_lines} one-paragraph lines"
+        # a collection of documents shows where one opens or ends; an article of long lines
+        # (a saved wiki or news text) does not, and is read by the generic parser
+        from pipelines.parsing.formats.web_collection import is_doc_heading, is_source_note
+
+        marks = sum(1 for ln in short if is_doc_heading(ln.strip()) or is_source_note(ln.strip()))
+        if marks:
+            return "web_collection", f"{long_lines} one-paragraph lines, {marks} document headings or source notes"
+        return "plain", f"{long_lines} one-paragraph lines, no document heading or source note"
     return "plain", "no layout rule fitted"
