@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from pipelines import mentions_cache, treaty_cache
+from pipelines import mentions_cache, storage, treaty_cache
 from pipelines.settings import Settings
 from schemas import TABLES, arrow_schema
 
@@ -202,12 +201,4 @@ def _union(settings: Settings, kind: str, ids: list[str], keys: dict[str, str | 
 
 def _write(settings: Settings, path: Path, table: pa.Table) -> None:
     """Written to staging, then moved in place (a killed build never leaves half a file)."""
-    staging = settings.staging_dir
-    staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"corpus-{path.name}"
-    try:
-        feather.write_feather(table, tmp, compression="lz4")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    storage.write_atomically(settings.staging_dir, path, lambda tmp: feather.write_feather(table, tmp, compression="lz4"))

@@ -124,15 +124,7 @@ def write_cached(settings: Settings, data: pa.Table, path: Path, key: str) -> No
     """Write a cache file carrying ``key`` in its schema metadata: to staging, then moved in
     place (a killed build never leaves half a cache file)."""
     data = data.replace_schema_metadata({**(data.schema.metadata or {}), KEY: key.encode()})
-    staging = settings.staging_dir
-    staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"cache-{path.name}"
-    try:
-        pq.write_table(data, tmp, compression="zstd")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    storage.write_atomically(settings.staging_dir, path, lambda tmp: pq.write_table(data, tmp, compression="zstd"))
 
 
 def compute_source(settings: Settings, source_id: str, key: str) -> int:

@@ -3,6 +3,7 @@ publish its rows to every per-source table. Used by the Dagster assets and the s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -182,7 +183,17 @@ def published_rows(settings: Settings, source_id: str) -> dict[str, int]:
 
 def _refresh_in_worker(args) -> Outcome:
     settings, raw, version, force = args
-    return refresh_source(settings, raw, version, force)
+    try:
+        return refresh_source(settings, raw, version, force)
+    finally:
+        _drop_staging(settings)
+
+
+def _drop_staging(settings: Settings) -> None:
+    """In a worker, after a source: remove its own staging folder (``.staging/p<pid>``) when
+    empty, so that nothing is left behind for a later build to clean up."""
+    with contextlib.suppress(OSError):
+        settings.staging_dir.rmdir()
 
 
 def _parser_modules() -> list[str]:
@@ -255,7 +266,10 @@ def _parse_in_worker(args) -> Outcome:
         result = read_and_parse(settings, raw, version)
     except Vanished:
         return Outcome(raw.source_id, "removed", {})
-    return _write_source(settings, folder, raw, result)
+    try:
+        return _write_source(settings, folder, raw, result)
+    finally:
+        _drop_staging(settings)
 
 
 class ParseAhead:

@@ -64,18 +64,26 @@ def write_arrow(parquet_dir: Path, staging_dir: Path, table: str, data: pa.Table
     """Atomically publish an Arrow table already holding validated rows in the table's order
     (e.g. the union of validated per-source parts): cast to the table's schema, no row loop."""
     data = data.cast(arrow_schema(TABLES[table])).combine_chunks()
-    target = partition_path(parquet_dir, table, source_id)
+    write_atomically(staging_dir, partition_path(parquet_dir, table, source_id),
+                     lambda tmp: pq.write_table(data, tmp, compression="zstd"), sync=True)
+    return data.num_rows
+
+
+def write_atomically(staging_dir: Path, target: Path, write, sync: bool = False) -> None:
+    """``write(path)`` a file in ``staging_dir``, then ``os.replace`` it onto ``target`` (after an
+    fsync when ``sync``): a reader never sees half a file, and a writer killed meanwhile leaves
+    only a staging leftover (``clean_staging``)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging_dir.mkdir(parents=True, exist_ok=True)
-    tmp = staging_dir / f"{table}-{source_id or 'all'}-{uuid.uuid4().hex}.parquet"
+    tmp = staging_dir / f"{target.parent.name}-{target.name}-{uuid.uuid4().hex}"
     try:
-        pq.write_table(data, tmp, compression="zstd")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
+        write(tmp)
+        if sync:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return data.num_rows
 
 
 def _pid_alive(pid: int) -> bool:
