@@ -118,6 +118,20 @@ def test_in_process_is_the_default_executor():
     assert job.executor_def.config_schema.default_value == {"in_process": {}}
 
 
+def toy_job(check_passes: bool) -> dg.JobDefinition:
+    """Three partitions of an asset and a downstream asset with one check (passing or failing)."""
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]))
+    def numbers():
+        return dg.MaterializeResult(metadata={"n": 1})
+
+    @dg.asset(deps=[numbers], check_specs=[dg.AssetCheckSpec("positive", asset="total")])
+    def total():
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="positive", passed=check_passes)])
+
+    return dg.Definitions(assets=[numbers, total], jobs=[dg.define_asset_job("all")]).resolve_job_def("all")
+
+
 def test_build_instance_keeps_one_connection_and_stock_dagster_reads_and_writes_alongside(tmp_path, monkeypatch):
     """The build's run and event storages (pipelines.instance) open each SQLite file once, not
     per call, and write the stock layout: a stock instance on the same DAGSTER_HOME (the UI,
@@ -129,15 +143,7 @@ def test_build_instance_keeps_one_connection_and_stock_dagster_reads_and_writes_
 
     from pipelines.instance import build_instance
 
-    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]))
-    def numbers():
-        return dg.MaterializeResult(metadata={"n": 1})
-
-    @dg.asset(deps=[numbers], check_specs=[dg.AssetCheckSpec("positive", asset="total")])
-    def total():
-        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="positive", passed=True)])
-
-    job = dg.Definitions(assets=[numbers, total], jobs=[dg.define_asset_job("all")]).resolve_job_def("all")
+    job = toy_job(check_passes=True)
     tags = {"dagster/asset_partition_range_start": "a", "dagster/asset_partition_range_end": "c"}
     home = tmp_path / "home"
     home.mkdir()
@@ -203,15 +209,7 @@ def test_batched_event_storage_writes_what_the_stock_storage_writes(tmp_path):
 
     from pipelines.instance import FastSqliteEventLogStorage
 
-    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]))
-    def numbers():
-        return dg.MaterializeResult(metadata={"n": 1})
-
-    @dg.asset(deps=[numbers], check_specs=[dg.AssetCheckSpec("positive", asset="total")])
-    def total():
-        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="positive", passed=False)])
-
-    job = dg.Definitions(assets=[numbers, total], jobs=[dg.define_asset_job("all")]).resolve_job_def("all")
+    job = toy_job(check_passes=False)
     with dg.instance_for_test() as instance:
         run = job.execute_in_process(instance=instance, tags={
             "dagster/asset_partition_range_start": "a", "dagster/asset_partition_range_end": "c"})

@@ -334,7 +334,7 @@ def test_pattern_mentions_merged_into_the_sorted_mentions():
     import pyarrow as pa
 
     from pipelines import storage
-    from pipelines.defs.corpus import merge_pattern_mentions
+    from pipelines.corpus_cache import merge_pattern_mentions
 
     def m(eid, pid, s, e, method="gazetteer"):
         return {"entity_id": eid, "paragraph_id": pid, "doc_id": "d", "source_id": "book", "char_start": s,

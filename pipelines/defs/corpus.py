@@ -9,7 +9,6 @@ import pyarrow as pa
 
 from pipelines import storage
 from pipelines.catalog import refresh_catalog
-from pipelines.corpus_cache import merge_pattern_mentions  # noqa: F401 - its home before
 from pipelines.defs.parse import table_metadata
 from pipelines.defs.resources import DatasetResource
 from pipelines.versions import catalog_version, extraction_version
@@ -29,11 +28,6 @@ def spec(table: str, deps: list[str]) -> dg.AssetSpec:
         tags={"layer": "corpus"},
         automation_condition=EAGER,
     )
-
-
-def _rows(settings, table: str, columns: list[str] | None = None) -> list[dict]:
-    df = storage.read_table(settings.parquet_dir, table)
-    return (df.select(columns) if columns else df).to_dicts()
 
 
 EXTRACTION_DEPS = ["paragraphs", "documents", "events"]
@@ -60,8 +54,10 @@ def extracted_tables(context: dg.AssetExecutionContext, dataset: DatasetResource
     treaties (one row each, parties, dates, place) and their life events with evidence. One
     step, because every treaty is also an entity: `entities` is written after `treaties`.
     Mentions are linked per source and cached (``pipelines.mentions_cache``), and so is what
-    each source says about treaties (``pipelines.treaty_cache``): only new or changed sources
-    are read again, in parallel processes; the corpus rows are merged from the caches."""
+    each source says about treaties (``pipelines.treaty_cache``) — normally by the parse workers
+    right after each parse; a source missing from the caches is linked here, in parallel
+    processes. The corpus rows are gathered from the caches (``pipelines.corpus_cache``: only
+    changed sources' caches are read again)."""
     from collections import Counter
 
     from pipelines import corpus_cache, mentions_cache, treaty_cache
